@@ -1,0 +1,33 @@
+"""Errors raised by the data layer; each message names the record, file, line or column at fault."""
+
+
+class DataError(Exception):
+    """Base class for data-layer failures that the user can act on."""
+
+
+class DatabaseError(DataError):
+    """The database cannot be opened: bad URL, unreachable server, not SQLite, wrong schema version."""
+
+
+class ValidationError(DataError):
+    """A record (form, CSV row) has a bad field; `field` names it."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ConflictError(DataError):
+    """Someone else changed the record since it was read (optimistic version check failed)."""
+
+
+class NotFoundError(DataError):
+    """A referenced record does not exist."""
+
+
+class LockedError(DataError):
+    """The record belongs to a closed billing month and can no longer be changed."""
+
+
+class GeocodeError(ValidationError):
+    """An address cannot be resolved even to a prefecture."""

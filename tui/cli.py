@@ -1,0 +1,86 @@
+"""The `concierge` command line.
+
+`concierge` alone starts the terminal app; subcommands live in `tui/commands/<name>.py`, each with a
+`register(app)` function listed in COMMAND_MODULES. Every expected failure becomes one line on stderr
+and a non-zero exit code (2 for bad input), never a traceback (set CONCIERGE_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+import typer
+
+from data.errors import DataError
+from dispatch.errors import DispatchError
+from pricing.errors import PricingError
+
+#: Modules under tui.commands that add commands to the app; each defines `register(app: typer.Typer)`.
+COMMAND_MODULES: tuple[str, ...] = (
+    "tui.commands.app",
+    "tui.commands.db",
+    "tui.commands.demo",
+    "tui.commands.csvio",
+    "tui.commands.quote",
+    "tui.commands.geocode",
+    "tui.commands.plan",
+    "tui.commands.incident",
+    "tui.commands.billing",
+    "tui.commands.route",
+)
+
+USER_ERRORS: tuple[type[BaseException], ...] = (DataError, DispatchError, PricingError)
+
+
+def build_app() -> typer.Typer:
+    """Assemble the command tree from the modules that exist in this build."""
+    app = typer.Typer(
+        add_completion=False,
+        no_args_is_help=False,
+        invoke_without_command=True,
+        pretty_exceptions_enable=False,
+        help="Concierge Desk: dispatch, quotes and billing for on-site IT concierges.",
+    )
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # the command module is not written yet
+                continue
+            raise
+        module.register(app)
+    return app
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print one line to stderr and exit with `code`."""
+    print(f"concierge: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `concierge` console script."""
+    app = build_app()
+    try:
+        result = app(args=argv, standalone_mode=False, prog_name="concierge")
+    except click.exceptions.Abort:
+        fail("aborted", 1)
+    except click.exceptions.ClickException as exc:
+        fail(exc.format_message(), exc.exit_code if exc.exit_code else 2)
+    except USER_ERRORS as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except Exception as exc:  # noqa: BLE001 - last line of defence: a sentence, not a traceback
+        if os.environ.get("CONCIERGE_DEBUG"):
+            raise
+        fail(f"internal error: {type(exc).__name__}: {exc} (set CONCIERGE_DEBUG=1 for details)", 1)
+    if isinstance(result, int) and result:
+        raise SystemExit(result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Subcommands of `concierge`; one module per command family, each with `register(app)`."""

@@ -1,0 +1,28 @@
+"""Options and helpers shared by the subcommands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="SQLite file path or database URL (postgresql+psycopg://...). "
+        "Default: $CONCIERGE_DATABASE_URL, else concierge.sqlite3 in the user data directory.",
+        show_default=False,
+    ),
+]
+
+
+class BadParameter(typer.BadParameter):
+    """Bad command-line input; exits 2 with one line naming the option."""
+
+
+def print_json(value: Any) -> None:
+    """Print `value` as indented UTF-8 JSON on stdout."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
