@@ -1,0 +1,206 @@
+"""Engines, sessions and the schema version check.
+
+`open_database(target)` is what the app and every command call at start-up: it resolves the target (a
+file path, a URL, `$CONCIERGE_DATABASE_URL`, or the default SQLite file in the user data directory),
+checks that it can be reached and is a database of ours, brings a *new* database to the current
+schema, and refuses one whose schema is older or newer than this version of the code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import Session, sessionmaker
+
+from data.errors import ConflictError, DatabaseError
+
+ENV_URL = "CONCIERGE_DATABASE_URL"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def default_sqlite_path() -> Path:
+    """Where the embedded database lives when nothing else is configured."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("concierge-desk", appauthor=False)) / "concierge.sqlite3"
+
+
+def resolve_url(target: str | None) -> str:
+    """Turn `--db` (a path or a URL), `$CONCIERGE_DATABASE_URL` or the default into a SQLAlchemy URL."""
+    if not target:
+        target = os.environ.get(ENV_URL) or str(default_sqlite_path())
+    if "://" not in target:
+        return f"sqlite:///{Path(target).expanduser().resolve()}"
+    try:
+        url = make_url(target)
+    except ArgumentError as exc:
+        raise DatabaseError(f"database URL {target!r} is not a valid URL") from exc
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if backend == "sqlite":
+        return target
+    raise DatabaseError(
+        f"database URL scheme {url.drivername!r} is not supported: use a file path, sqlite:///FILE "
+        "or postgresql+psycopg://USER@HOST/DB"
+    )
+
+
+def _describe(url: sa.URL) -> str:
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite file {url.database}"
+    return f"PostgreSQL at {url.host or 'localhost'}:{url.port or 5432}/{url.database}"
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for `url`; SQLite gets foreign keys enforced on every connection."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if path and path != ":memory:":
+            file = Path(path)
+            if file.is_dir():
+                raise DatabaseError(f"{file} is a directory, not a database file")
+            if file.exists() and file.stat().st_size > 0:
+                with file.open("rb") as fh:
+                    if fh.read(16) != SQLITE_MAGIC:
+                        raise DatabaseError(f"{file} is not an SQLite database")
+            file.parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        return engine
+    try:
+        return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    except ModuleNotFoundError as exc:
+        raise DatabaseError(
+            "PostgreSQL support is not installed: pip install 'concierge-desk[postgres]'"
+        ) from exc
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for one unit of work each: `with sessions() as s, s.begin(): ...`."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    """An Alembic configuration pointing at the packaged migrations (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if engine is not None:
+        config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database schema to `revision` (default: the newest)."""
+    command.upgrade(alembic_config(engine), revision)
+
+
+def _connect_check(engine: Engine) -> None:
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseError(f"cannot open {_describe(engine.url)}: {reason}") from exc
+
+
+def check_schema(engine: Engine, *, create_if_empty: bool = True) -> None:
+    """Upgrade an empty database; refuse one at an older or unknown (newer) schema revision."""
+    _connect_check(engine)
+    try:
+        revision = current_revision(engine)
+    except sa.exc.DatabaseError as exc:
+        raise DatabaseError(f"{_describe(engine.url)} cannot be read: {exc.orig}") from exc
+    head = head_revision()
+    if revision == head:
+        return
+    if revision is None:
+        tables = sa.inspect(engine).get_table_names()
+        if tables:
+            raise DatabaseError(
+                f"{_describe(engine.url)} has tables but no Concierge Desk schema version; "
+                "it belongs to another application"
+            )
+        if create_if_empty:
+            upgrade(engine)
+            return
+        raise DatabaseError(f"{_describe(engine.url)} is empty: run `concierge db upgrade`")
+    script = ScriptDirectory.from_config(alembic_config())
+    if script.get_revision(revision) is None:
+        raise DatabaseError(
+            f"{_describe(engine.url)} was created by a newer version of Concierge Desk "
+            f"(schema {revision}); upgrade the application"
+        )
+    raise DatabaseError(
+        f"{_describe(engine.url)} uses an older schema ({revision}, this version needs {head}): "
+        "run `concierge db upgrade`"
+    )
+
+
+@dataclass(frozen=True)
+class Database:
+    """An opened, schema-checked database: the engine and its session factory."""
+
+    url: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits on success, rolls back on any error, maps stale writes to conflicts."""
+        with self.sessions() as session:
+            try:
+                with session.begin():
+                    yield session
+            except StaleDataError as exc:
+                raise ConflictError(
+                    "someone else changed this record since you opened it; reload and try again"
+                ) from exc
+
+    def describe(self) -> str:
+        return _describe(self.engine.url)
+
+
+def open_database(target: str | None = None, *, migrate: bool = True) -> Database:
+    """Resolve, connect, check (and for a new database create) the schema; return the Database."""
+    url = resolve_url(target)
+    engine = make_engine(url)
+    if migrate:
+        check_schema(engine)
+    else:
+        _connect_check(engine)
+    return Database(url=url, engine=engine, sessions=make_session_factory(engine))
