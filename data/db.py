@@ -20,11 +20,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from data.errors import ConflictError, DatabaseError
 
@@ -83,6 +84,7 @@ def make_engine(url: str) -> Engine:
             file.parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url)
         event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     try:
         return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
@@ -93,10 +95,18 @@ def make_engine(url: str) -> Engine:
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling breaks SAVEPOINTs (used to validate CSV rows one by one):
+    # let SQLAlchemy emit BEGIN itself.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer (app workers, two users)
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _sqlite_on_begin(connection: sa.Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -160,7 +170,11 @@ def check_schema(engine: Engine, *, create_if_empty: bool = True) -> None:
             return
         raise DatabaseError(f"{_describe(engine.url)} is empty: run `concierge db upgrade`")
     script = ScriptDirectory.from_config(alembic_config())
-    if script.get_revision(revision) is None:
+    try:
+        known = script.get_revision(revision) is not None
+    except CommandError:
+        known = False
+    if not known:
         raise DatabaseError(
             f"{_describe(engine.url)} was created by a newer version of Concierge Desk "
             f"(schema {revision}); upgrade the application"
@@ -189,6 +203,13 @@ class Database:
             except StaleDataError as exc:
                 raise ConflictError(
                     "someone else changed this record since you opened it; reload and try again"
+                ) from exc
+            except OperationalError as exc:
+                if "database is locked" not in str(exc.orig):
+                    raise
+                # SQLite: another user committed to the data this unit of work had read.
+                raise ConflictError(
+                    "someone else changed the data at the same time; reload and try again"
                 ) from exc
 
     def describe(self) -> str:

@@ -66,15 +66,19 @@ def main(argv: list[str] | None = None) -> None:
     app = build_app()
     try:
         result = app(args=argv, standalone_mode=False, prog_name="concierge")
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         fail("aborted", 1)
-    except click.exceptions.ClickException as exc:
-        fail(exc.format_message(), exc.exit_code if exc.exit_code else 2)
+    except (click.exceptions.Exit, typer.Exit) as exc:
+        raise SystemExit(exc.exit_code) from None
+    except (click.exceptions.ClickException, typer.TyperException) as exc:
+        # typer >= 0.29 vendors its own click; both raise usage errors with format_message()
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        fail(message, getattr(exc, "exit_code", 2) or 2)
     except USER_ERRORS as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted", 130)
-    except Exception as exc:  # noqa: BLE001 - last line of defence: a sentence, not a traceback
+    except Exception as exc:
         if os.environ.get("CONCIERGE_DEBUG"):
             raise
         fail(f"internal error: {type(exc).__name__}: {exc} (set CONCIERGE_DEBUG=1 for details)", 1)

@@ -1,0 +1,45 @@
+"""`concierge import|export clients|offices|seats|concierges FILE.csv`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from data.csvio import KINDS, export_csv, import_csv
+from data.db import open_database
+from data.records import default_geocoder
+from tui.commands.common import DbOption
+
+KindArg = Annotated[str, typer.Argument(help=f"What to import/export: {', '.join(KINDS)}.", show_default=False)]
+FileArg = Annotated[Path, typer.Argument(help="CSV file.", show_default=False)]
+EncodingOption = Annotated[str, typer.Option(help="File encoding: utf-8 (BOM optional) or cp932 (Shift_JIS).")]
+
+
+def _kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise typer.BadParameter(f"{kind!r} is not one of {', '.join(KINDS)}", param_hint="KIND")
+    return kind
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import")
+    def import_cmd(kind: KindArg, file: FileArg, db: DbOption = None, encoding: EncodingOption = "utf-8") -> None:
+        """Import a CSV file; all rows or none (bad rows are listed as line N, column X: problem)."""
+        kind = _kind(kind)
+        if not file.is_file():
+            raise typer.BadParameter(f"{file} does not exist", param_hint="FILE")
+        database = open_database(db)
+        with database.transaction() as session:
+            report = import_csv(session, kind, file, encoding=encoding, geocoder=default_geocoder())
+        typer.echo(report.summary())
+
+    @app.command("export")
+    def export_cmd(kind: KindArg, file: FileArg, db: DbOption = None, encoding: EncodingOption = "utf-8") -> None:
+        """Export all records of KIND to a CSV file (the same columns import reads)."""
+        kind = _kind(kind)
+        database = open_database(db)
+        with database.transaction() as session:
+            count = export_csv(session, kind, file, encoding=encoding)
+        typer.echo(f"{kind}: {count} rows written to {file}")
