@@ -354,12 +354,12 @@ def close_month(
             session.flush()
         invoice = Invoice(
             number=number, contract_id=contract.id, client_id=contract.client_id, month=month,
-            issue_date=issue, due_date=due, net_total=totals.net_total, tax=totals.tax,
-            gross_total=totals.gross_total, issuer={**issuer, "tariff_version": rules.tariff_version},
+            issue_date=issue, due_date=due, net_total=_whole(totals.net_total), tax=_whole(totals.tax),
+            gross_total=_whole(totals.gross_total), issuer={**issuer, "tariff_version": rules.tariff_version},
         )
         invoice.lines = [
             InvoiceLine(position=n, label=line.label, basis=line.basis, quantity=line.quantity,
-                        unit_price=line.unit_price, net=line.net, tax_rate=line.tax_rate)
+                        unit_price=_whole(line.unit_price), net=_whole(line.net), tax_rate=line.tax_rate)
             for n, line in enumerate(lines, start=1)
         ]
         session.add(invoice)
@@ -368,6 +368,11 @@ def close_month(
     session.add(ClosedMonth(month=month, closed_at=now))
     session.flush()
     return CloseResult(month, False, tuple(summarize(i) for i in invoices))
+
+
+def _whole(amount: Decimal) -> Decimal:
+    """Stored amounts are whole yen (pricing rounds; this only drops a trailing ".0")."""
+    return Decimal(amount).quantize(Decimal(1))
 
 
 # --- reading ----------------------------------------------------------------------------------------
