@@ -5,7 +5,7 @@
 - every contract billed in the month (started on or before it; not cancelled before it) gets one
   invoice numbered `INV-YYYYMM-<contract id>`, dated the first business day of the next month
   (weekends, Japanese public holidays via jpholiday, and the bank holidays 31 Dec - 3 Jan are not business
-  days), due one calendar month after that;
+  days), due one calendar month after that (the next business day if that one is not);
 - seat plans: the monthly base fee priced by `pricing` from the seats on record now (clusters, units,
   surcharges for the contract's service hours), spot visits of two-tier contracts (done routine visits),
   non-routine work (done visits of non-routine requests) billed by the hour;
@@ -122,9 +122,13 @@ def add_month(day: dt.date) -> dt.date:
 
 
 def invoice_dates(month: dt.date) -> tuple[dt.date, dt.date]:
-    """(issue date, due date) of the invoice for `month`."""
+    """(issue date, due date) of the invoice for `month`: due one month after issue, moved to the next
+    business day when that is a weekend or (bank) holiday, since payment is by bank transfer."""
     issue = first_business_day(next_month(month))
-    return issue, add_month(issue)
+    due = add_month(issue)
+    while not is_business_day(due):
+        due += dt.timedelta(days=1)
+    return issue, due
 
 
 def invoice_number(contract: Contract, month: dt.date) -> str:

@@ -13,7 +13,12 @@ from data.billing_rules import FeeLine, IncidentFacts, Level, OfficeSeats, RateT
 
 UNIT = Decimal(28000)
 ANNUAL = {"normal": 25000, "technical": 40000, "highly_technical": 80000, "mission_critical": 240000}
-MONTHLY = {"normal": (5000, 15000, 25000, 30000, 35000)}
+MONTHLY = {
+    "normal": (5000, 15000, 25000, 30000, 35000),
+    "technical": (10000, 20000, 30000, 35000, 40000),
+    "highly_technical": (40000, 50000, 60000, 70000, 80000),
+    "mission_critical": (60000, 90000, 120000),
+}
 ANNUAL_LEVEL = (1000, 2000, 4000, 6000, 10000, 20000, 40000, 80000, 160000, 320000)
 MONTHLY_LEVEL = (0, 0, 0, 2000, 4000, 8000, 20000, 40000, 80000, 160000)
 BEYOND_FACTOR = Decimal("1.5")

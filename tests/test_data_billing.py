@@ -185,9 +185,10 @@ def test_missing_registration_number_is_refused(database: Database) -> None:
     (dt.date(2026, 4, 1), dt.date(2026, 5, 1), dt.date(2026, 6, 1)),      # Friday 1 May is a business day
     (dt.date(2026, 8, 1), dt.date(2026, 9, 1), dt.date(2026, 10, 1)),
     (dt.date(2027, 1, 1), dt.date(2027, 2, 1), dt.date(2027, 3, 1)),
+    (dt.date(2026, 11, 1), dt.date(2026, 12, 1), dt.date(2027, 1, 4)),    # due 1 Jan -> next business day
 ])
 def test_invoice_dates_skip_weekends_and_holidays(month: dt.date, issue: dt.date, due: dt.date) -> None:
-    """Invoices are dated the first business day of the next month and due one month later."""
+    """Invoices are dated the first business day of the next month and due one month later (a business day)."""
     assert invoice_dates(month) == (issue, due)
 
 
