@@ -21,7 +21,7 @@ NOW = dt.datetime(2026, 11, 20, 12, 0)
 
 
 def _client(database: Database, **options: object) -> tuple[int, int]:
-    plan = {"billing": "annual", "scope": "normal", "personal_support": "all regular employees", "approver": "president"}
+    plan: dict[str, object] = {"billing": "annual", "scope": "normal", "personal_support": "all regular employees", "approver": "president"}
     plan.update(options)
     with database.transaction() as session:
         client = Client(code="C1", name="光陽会計事務所")
@@ -95,7 +95,7 @@ def test_fee_limit_notice_and_continuation(database: Database) -> None:
     """Over its limit, an incident is billed at the limit and asks 'stop or continue?' until continued."""
     client_id, _ = _client(database)
     result = _record(database, client_id, onsite_visits=1, fee_limit=Decimal(0))  # feather as the limit
-    assert (result.fee, result.billed, result.limit_reached) == (Decimal(40000), 0, True)
+    assert (result.fee, result.billed, result.limit_reached) == (Decimal(40000), Decimal(0), True)
     with database.transaction() as session:
         notices = fee_limit_notices(session, month=NOW.date(), now=NOW, rules_for=lambda _c: RULES)
         assert [(n.fee, n.limit, n.message) for n in notices] == [(Decimal(40000), Decimal(0), "limit reached: stop or continue?")]
@@ -115,7 +115,7 @@ def test_absorbed_incident_costs_nothing(database: Database) -> None:
     """Converted into a tutoring job, the incident fee becomes 0 and the job's price stands."""
     client_id, _ = _client(database)
     result = _record(database, client_id, investigation=True, absorbed_into="家庭教師サービス 100,000円")
-    assert (result.level, result.billed, result.absorbed) == ("5", 0, True)
+    assert (result.level, result.billed, result.absorbed) == ("5", Decimal(0), True)
 
 
 def test_personal_support_needs_eligibility_and_approval(database: Database) -> None:
