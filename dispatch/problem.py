@@ -1,0 +1,285 @@
+"""The dispatch problem: who can go where, when, and what matters most.
+
+Times are integer minutes from the plan date's midnight (they may exceed 1,440 for multi-day benchmarks
+and be negative for requests received the day before). Locations are either coordinates (travel comes
+from a profile of `dispatch.travel`) or a row of an explicit travel matrix.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from dispatch.errors import DispatchError
+
+#: The skill vocabulary; anything else in a problem is a typo and rejected with its path.
+KNOWN_SKILLS: frozenset[str] = frozenset(
+    {"english", "server", "network", "mac", "windows", "linux", "printer", "security", "cloud", "phone", "cabling", "backup"}
+)
+
+DEFAULT_SHIFT_START = 9 * 60
+DEFAULT_SHIFT_END = 18 * 60
+#: The response aim: a visit requested at minute t should start by t + RESPONSE_AIM_MINUTES.
+RESPONSE_AIM_MINUTES = 24 * 60
+
+
+class Urgency(str, Enum):
+    """How soon a visit is needed; drives penalties for lateness and for leaving it unplanned."""
+
+    EMERGENCY = "emergency"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+class VisitStatus(str, Enum):
+    """Progress of a visit; `done` and `in_progress` visits are fixed where they are."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+def _fail(path: str, message: str) -> DispatchError:
+    return DispatchError(f"{path}: {message}")
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place: coordinates (`lat`, `lon` in degrees) or `index`, a row of the problem's travel matrix."""
+
+    lat: float | None = None
+    lon: float | None = None
+    index: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.index is not None:
+            if self.lat is not None or self.lon is not None:
+                raise _fail("location", "give either index or lat/lon, not both")
+            if self.index < 0:
+                raise _fail("location.index", f"must be >= 0, got {self.index}")
+            return
+        if self.lat is None or self.lon is None:
+            raise _fail("location", "needs lat and lon (or index)")
+        if not (-90.0 <= self.lat <= 90.0) or not math.isfinite(self.lat):
+            raise _fail("location.lat", f"must be within -90..90, got {self.lat}")
+        if not (-180.0 <= self.lon <= 180.0) or not math.isfinite(self.lon):
+            raise _fail("location.lon", f"must be within -180..180, got {self.lon}")
+
+    @property
+    def point(self) -> tuple[float, float]:
+        """(lat, lon); only for coordinate locations."""
+        assert self.lat is not None and self.lon is not None
+        return (self.lat, self.lon)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A time window for the *start* of service, minutes from midnight, both ends inclusive."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise _fail("window", f"end {self.end} is before start {self.start}")
+
+
+@dataclass(frozen=True)
+class Break:
+    """A break of `minutes` starting somewhere in [earliest, latest] (minutes from midnight)."""
+
+    earliest: int
+    latest: int
+    minutes: int
+
+    def __post_init__(self) -> None:
+        if self.minutes <= 0:
+            raise _fail("break.minutes", f"must be > 0, got {self.minutes}")
+        if self.latest < self.earliest:
+            raise _fail("break.latest", f"{self.latest} is before earliest {self.earliest}")
+
+
+@dataclass(frozen=True)
+class Concierge:
+    """One concierge's day. `end` None means back to `start`; `max_visits`/`capacity` None mean no limit;
+    `profile` None means the problem's travel profile (ignored with an explicit matrix)."""
+
+    id: str
+    start: Location
+    shift_start: int = DEFAULT_SHIFT_START
+    shift_end: int = DEFAULT_SHIFT_END
+    end: Location | None = None
+    skills: frozenset[str] = frozenset()
+    max_visits: int | None = None
+    break_: Break | None = None
+    capacity: int | None = None
+    profile: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise _fail("concierge.id", "must not be empty")
+        if self.shift_end < self.shift_start:
+            raise _fail("shift.end", f"{self.shift_end} is before shift start {self.shift_start}")
+        unknown = sorted(set(self.skills) - KNOWN_SKILLS)
+        if unknown:
+            raise _fail("skills", f"unknown skill {unknown[0]!r} (known: {', '.join(sorted(KNOWN_SKILLS))})")
+        if self.max_visits is not None and self.max_visits < 0:
+            raise _fail("max_visits", f"must be >= 0, got {self.max_visits}")
+        if self.capacity is not None and self.capacity < 0:
+            raise _fail("capacity", f"must be >= 0, got {self.capacity}")
+
+    @property
+    def end_location(self) -> Location:
+        """Where the day ends."""
+        return self.end if self.end is not None else self.start
+
+
+@dataclass(frozen=True)
+class Pin:
+    """Hold a visit on `concierge` and/or at start minute `start`."""
+
+    concierge: str | None = None
+    start: int | None = None
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A visit request. `windows` empty means any time in the shift; `deadline` None means only the 24 h aim
+    from `requested` applies (none when `requested` is None too); `dedicated` names the client's dedicated
+    concierge (preferred, or required with `dedicated_required`); `required` visits must be served;
+    `priority` (0 = annual plan .. higher = monthly incident plans) raises the cost of leaving it unplanned."""
+
+    id: str
+    location: Location
+    duration: int
+    windows: tuple[Window, ...] = ()
+    urgency: Urgency = Urgency.NORMAL
+    deadline: int | None = None
+    requested: int | None = None
+    skills: frozenset[str] = frozenset()
+    dedicated: str | None = None
+    dedicated_required: bool = False
+    required: bool = False
+    priority: int = 0
+    pinned: Pin | None = None
+    load: int = 0
+    status: VisitStatus = VisitStatus.OPEN
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise _fail("visit.id", "must not be empty")
+        if self.duration < 0:
+            raise _fail("duration_minutes", f"must be >= 0, got {self.duration}")
+        for k, w in enumerate(self.windows):
+            if w.end < w.start:
+                raise _fail(f"windows[{k}]", f"end {w.end} is before start {w.start}")
+        unknown = sorted(set(self.skills) - KNOWN_SKILLS)
+        if unknown:
+            raise _fail("skills", f"unknown skill {unknown[0]!r} (known: {', '.join(sorted(KNOWN_SKILLS))})")
+        if self.dedicated_required and self.dedicated is None:
+            raise _fail("dedicated_required", "needs a dedicated concierge")
+        if self.load < 0:
+            raise _fail("load", f"must be >= 0, got {self.load}")
+        if self.priority < 0:
+            raise _fail("priority", f"must be >= 0, got {self.priority}")
+        if self.status is not VisitStatus.OPEN and (self.pinned is None or self.pinned.concierge is None or self.pinned.start is None):
+            raise _fail("status", f"a {self.status.value} visit must be pinned to a concierge and a start")
+
+    @property
+    def fixed(self) -> bool:
+        """Done or in progress: it stays where it is."""
+        return self.status is not VisitStatus.OPEN
+
+    @property
+    def due(self) -> int | None:
+        """The soft latest start: the deadline, else the 24 h aim from the request time."""
+        if self.deadline is not None:
+            return self.deadline
+        if self.requested is not None:
+            return self.requested + RESPONSE_AIM_MINUTES
+        return None
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """An explicit travel matrix: integer seconds and metres between rows (square, same size)."""
+
+    seconds: npt.NDArray[np.int64]
+    meters: npt.NDArray[np.int64]
+
+    def __post_init__(self) -> None:
+        s, m = self.seconds, self.meters
+        if s.ndim != 2 or s.shape[0] != s.shape[1]:
+            raise _fail("travel.matrix.seconds", f"must be square, got shape {s.shape}")
+        if m.shape != s.shape:
+            raise _fail("travel.matrix.meters", f"shape {m.shape} differs from seconds {s.shape}")
+        if (s < 0).any() or (m < 0).any():
+            raise _fail("travel.matrix", "entries must be >= 0")
+
+    @property
+    def size(self) -> int:
+        """Number of rows."""
+        return int(self.seconds.shape[0])
+
+
+@dataclass(frozen=True)
+class DispatchProblem:
+    """One day to plan. Travel is either `profile` (a name known to `dispatch.travel.load_profiles`) or
+    `matrix`; with a matrix every location must be an index into it."""
+
+    concierges: tuple[Concierge, ...]
+    visits: tuple[Visit, ...]
+    profile: str | None = "tokyo_rail"
+    matrix: Matrix | None = None
+    date: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        ids: dict[str, int] = {}
+        for k, c in enumerate(self.concierges):
+            if c.id in ids:
+                raise _fail(f"concierges[{k}].id", f"duplicate concierge id {c.id!r}")
+            ids[c.id] = k
+        seen: set[str] = set()
+        for k, v in enumerate(self.visits):
+            if v.id in seen:
+                raise _fail(f"visits[{k}].id", f"duplicate visit id {v.id!r}")
+            seen.add(v.id)
+            if v.dedicated is not None and v.dedicated not in ids:
+                raise _fail(f"visits[{k}].dedicated", f"unknown concierge {v.dedicated!r}")
+            if v.pinned is not None and v.pinned.concierge is not None and v.pinned.concierge not in ids:
+                raise _fail(f"visits[{k}].pinned.concierge", f"unknown concierge {v.pinned.concierge!r}")
+        if self.matrix is None and self.profile is None:
+            raise _fail("travel", "needs a profile or a matrix")
+        locations = [(f"concierges[{k}].start", c.start) for k, c in enumerate(self.concierges)]
+        locations += [(f"concierges[{k}].end", c.end) for k, c in enumerate(self.concierges) if c.end is not None]
+        locations += [(f"visits[{k}].location", v.location) for k, v in enumerate(self.visits)]
+        for path, loc in locations:
+            if self.matrix is not None:
+                if loc.index is None:
+                    raise _fail(path, "needs an index: the problem has a travel matrix")
+                if loc.index >= self.matrix.size:
+                    raise _fail(path, f"index {loc.index} is outside the {self.matrix.size}-row matrix")
+            elif loc.index is not None:
+                raise _fail(path, "an index needs a travel matrix")
+
+    def concierge_index(self, concierge_id: str) -> int:
+        """Position of a concierge by id."""
+        for k, c in enumerate(self.concierges):
+            if c.id == concierge_id:
+                return k
+        raise DispatchError(f"unknown concierge {concierge_id!r}")
+
+    def visit(self, visit_id: str) -> Visit:
+        """A visit by id."""
+        for v in self.visits:
+            if v.id == visit_id:
+                return v
+        raise DispatchError(f"unknown visit {visit_id!r}")

@@ -1,0 +1,313 @@
+"""The one entry point: `solve(problem, params, *, should_stop, on_progress) -> Plan`.
+
+With `workers > 1` the search runs as a portfolio in child processes (different first-solution strategies
+on each core; the best plan wins). OR-Tools holds the GIL while it searches, so the portfolio also keeps
+the calling thread (e.g. a UI worker) responsive; with `workers == 1` it runs in the calling thread and
+`should_stop` is only consulted at each new solution.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import queue
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from dispatch.errors import DispatchError
+from dispatch.model import ArcCost, Model, build_model
+from dispatch.plan import Plan, PlanStatus, empty_plan, extract_plan
+from dispatch.problem import DispatchProblem
+
+FIRST_SOLUTION_STRATEGIES = (
+    "PARALLEL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_INSERTION",
+    "SAVINGS",
+    "PATH_CHEAPEST_ARC",
+    "GLOBAL_CHEAPEST_ARC",
+    "LOCAL_CHEAPEST_COST_INSERTION",
+    "SEQUENTIAL_CHEAPEST_INSERTION",
+    "CHRISTOFIDES",
+    "AUTOMATIC",
+)
+METAHEURISTICS = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH", "GREEDY_DESCENT", "ITERATED_LOCAL_SEARCH", "AUTOMATIC")
+#: Strategies the portfolio hands to worker w (rotated by the seed).
+PORTFOLIO: tuple[tuple[str, str], ...] = (
+    ("PARALLEL_CHEAPEST_INSERTION", "GUIDED_LOCAL_SEARCH"),
+    ("LOCAL_CHEAPEST_INSERTION", "GUIDED_LOCAL_SEARCH"),
+    ("SAVINGS", "GUIDED_LOCAL_SEARCH"),
+    ("PATH_CHEAPEST_ARC", "GUIDED_LOCAL_SEARCH"),
+)
+#: Time a child process may take beyond the limit (start-up, extraction) before it is abandoned.
+WORKER_GRACE_SECONDS = 10.0
+#: Share of the time limit spent on the relaxed re-solve that names unservable required visits.
+RELAXED_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """How to search. `time_limit` in seconds; `solution_limit` None means no limit (set it, with
+    workers=1, for a deterministic result); `first_solution`/`metaheuristic` are OR-Tools enum names
+    (None: the portfolio entry picked by `seed`); `arc_cost` says whether travel is priced per second or
+    per metre; `explain` re-solves relaxed problems to word reasons for unplanned visits."""
+
+    time_limit: float = 10.0
+    solution_limit: int | None = None
+    seed: int = 0
+    workers: int = 1
+    first_solution: str | None = None
+    metaheuristic: str | None = None
+    arc_cost: ArcCost = "seconds"
+    gls_lambda: float = 0.1
+    explain: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.time_limit > 0:
+            raise DispatchError(f"time_limit: must be > 0, got {self.time_limit}")
+        if self.solution_limit is not None and self.solution_limit < 1:
+            raise DispatchError(f"solution_limit: must be >= 1, got {self.solution_limit}")
+        if self.workers < 1:
+            raise DispatchError(f"workers: must be >= 1, got {self.workers}")
+        if self.first_solution is not None and self.first_solution not in FIRST_SOLUTION_STRATEGIES:
+            raise DispatchError(f"first_solution: unknown strategy {self.first_solution!r}")
+        if self.metaheuristic is not None and self.metaheuristic not in METAHEURISTICS:
+            raise DispatchError(f"metaheuristic: unknown metaheuristic {self.metaheuristic!r}")
+        if self.arc_cost not in ("seconds", "meters"):
+            raise DispatchError(f"arc_cost: must be 'seconds' or 'meters', got {self.arc_cost!r}")
+
+    def strategy(self, worker: int = 0) -> tuple[str, str]:
+        """(first solution, metaheuristic) for a worker."""
+        fs, mh = PORTFOLIO[(self.seed + worker) % len(PORTFOLIO)]
+        return (self.first_solution or fs, self.metaheuristic or mh)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Reported at each improving solution: objective value, seconds since the start, visits planned."""
+
+    best_cost: int
+    elapsed: float
+    planned: int
+    worker: int = 0
+
+
+StopFn = Callable[[], bool]
+ProgressFn = Callable[[Progress], None]
+
+
+def search_parameters(params: SolveParams, worker: int, time_limit: float) -> Any:
+    """OR-Tools search parameters for one worker."""
+    fs, mh = params.strategy(worker)
+    sp = pywrapcp.DefaultRoutingSearchParameters()
+    sp.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, fs)
+    sp.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, mh)
+    sp.guided_local_search_lambda_coefficient = params.gls_lambda
+    sp.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
+    if params.solution_limit is not None:
+        sp.solution_limit = params.solution_limit
+    return sp
+
+
+STATUS = {
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL: PlanStatus.OPTIMAL,
+}
+
+
+def _run(
+    model: Model,
+    params: SolveParams,
+    worker: int,
+    time_limit: float,
+    should_stop: StopFn | None,
+    on_progress: ProgressFn | None,
+    initial_routes: Sequence[Sequence[int]] | None,
+    t0: float,
+) -> Any:
+    """One search on a built model; returns the assignment (or None) and whether it was cancelled."""
+    routing = model.routing
+    state = {"cancelled": False, "best": None}
+
+    def at_solution() -> None:
+        cost = int(routing.CostVar().Max())
+        if on_progress is not None and (state["best"] is None or cost < state["best"]):
+            state["best"] = cost
+            planned = sum(1 for k in range(model.n_visits) if routing.NextVar(model.visit_index(k)).Value() != model.visit_index(k))
+            on_progress(Progress(cost, time.monotonic() - t0, planned, worker))
+        if should_stop is not None and should_stop():
+            state["cancelled"] = True
+            routing.solver().FinishCurrentSearch()
+
+    routing.AddAtSolutionCallback(at_solution)
+    sp = search_parameters(params, worker, time_limit)
+    if initial_routes is not None:
+        routing.CloseModelWithParameters(sp)
+        hint = routing.ReadAssignmentFromRoutes(model.routes_to_indices(initial_routes), True)
+        assignment = routing.SolveFromAssignmentWithParameters(hint, sp) if hint is not None else routing.SolveWithParameters(sp)
+    else:
+        assignment = routing.SolveWithParameters(sp)
+    return assignment, state["cancelled"]
+
+
+def _solve_single(
+    problem: DispatchProblem,
+    params: SolveParams,
+    worker: int,
+    should_stop: StopFn | None,
+    on_progress: ProgressFn | None,
+    initial_routes: Sequence[Sequence[int]] | None,
+    previous: Mapping[str, tuple[int, int]] | None,
+    t0: float,
+) -> Plan:
+    """Build, search and extract in this process; fall back to the relaxed model when required visits block."""
+    model = build_model(problem, arc_cost=params.arc_cost, previous=dict(previous) if previous else None)
+    remaining = params.time_limit - (time.monotonic() - t0)
+    assignment, cancelled = _run(model, params, worker, max(0.05, remaining), should_stop, on_progress, initial_routes, t0)
+    if assignment is None:
+        if any(v.required for v in problem.visits) and not (should_stop is not None and should_stop()):
+            relaxed = build_model(problem, arc_cost=params.arc_cost, relax_required=True, travel=model.travel)
+            limit = max(0.5, params.time_limit * RELAXED_SHARE)
+            assignment, _ = _run(relaxed, params, worker, limit, should_stop, None, None, t0)
+            if assignment is not None:
+                plan = extract_plan(relaxed, assignment, PlanStatus.INFEASIBLE, time.monotonic() - t0, arc_cost=params.arc_cost)
+                return dataclasses.replace(plan, status=PlanStatus.INFEASIBLE)
+        status = PlanStatus.CANCELLED if cancelled else PlanStatus.INFEASIBLE
+        return empty_plan(problem, status, time.monotonic() - t0)
+    if cancelled:
+        status = PlanStatus.CANCELLED
+    else:
+        status = STATUS.get(model.routing.status(), PlanStatus.FEASIBLE)
+    return extract_plan(model, assignment, status, time.monotonic() - t0, arc_cost=params.arc_cost)
+
+
+def _child(
+    problem: DispatchProblem,
+    params: SolveParams,
+    worker: int,
+    stop: Any,
+    out: Any,
+    initial_routes: Sequence[Sequence[int]] | None,
+    previous: Mapping[str, tuple[int, int]] | None,
+) -> None:
+    """Portfolio worker: solve and send the plan (and progress) through `out`."""
+    t0 = time.monotonic()
+
+    def progress(p: Progress) -> None:
+        out.put(("progress", p))
+
+    try:
+        plan = _solve_single(problem, params, worker, stop.is_set, progress, initial_routes, previous, t0)
+        out.put(("plan", worker, plan))
+    except BaseException as exc:  # reported to the parent, which re-raises DispatchError or reports it
+        out.put(("error", worker, exc if isinstance(exc, DispatchError) else RuntimeError(repr(exc))))
+
+
+def _rank(plan: Plan) -> tuple[int, int, int]:
+    """Lower is better: feasible before infeasible, fewer unplanned, lower cost."""
+    return (1 if plan.status is PlanStatus.INFEASIBLE else 0, len(plan.unplanned) if plan.status is PlanStatus.INFEASIBLE else 0, plan.cost["total"])
+
+
+def _solve_portfolio(
+    problem: DispatchProblem,
+    params: SolveParams,
+    should_stop: StopFn | None,
+    on_progress: ProgressFn | None,
+    initial_routes: Sequence[Sequence[int]] | None,
+    previous: Mapping[str, tuple[int, int]] | None,
+    t0: float,
+) -> Plan:
+    """Run `params.workers` searches in child processes and keep the best plan."""
+    ctx = multiprocessing.get_context("fork" if _fork_safe() else "spawn")
+    stop = ctx.Event()
+    out = ctx.Queue()
+    procs = [
+        ctx.Process(target=_child, args=(problem, params, w, stop, out, initial_routes, previous), daemon=True) for w in range(params.workers)
+    ]
+    for p in procs:
+        p.start()
+    plans: list[Plan] = []
+    errors: list[BaseException] = []
+    best: int | None = None
+    deadline = t0 + params.time_limit + WORKER_GRACE_SECONDS
+    cancelled = False
+    try:
+        while len(plans) + len(errors) < len(procs) and time.monotonic() < deadline:
+            if should_stop is not None and not cancelled and should_stop():
+                cancelled = True
+                stop.set()
+            try:
+                msg = out.get(timeout=0.05)
+            except queue.Empty:
+                if not any(p.is_alive() for p in procs) and out.empty():
+                    break
+                continue
+            if msg[0] == "progress":
+                prog: Progress = msg[1]
+                if on_progress is not None and (best is None or prog.best_cost < best):
+                    best = prog.best_cost
+                    on_progress(dataclasses.replace(prog, elapsed=time.monotonic() - t0))
+            elif msg[0] == "plan":
+                plans.append(msg[2])
+            else:
+                errors.append(msg[2])
+    finally:
+        stop.set()
+        for p in procs:
+            p.join(timeout=1.0)
+            if p.is_alive():
+                p.kill()
+                p.join()
+    if not plans:
+        if errors and isinstance(errors[0], DispatchError):
+            raise errors[0]
+        if errors:
+            raise RuntimeError(f"all solver workers failed: {errors[0]}")
+        return empty_plan(problem, PlanStatus.CANCELLED if cancelled else PlanStatus.INFEASIBLE, time.monotonic() - t0)
+    plan = min(plans, key=_rank)
+    status = PlanStatus.CANCELLED if cancelled and plan.status is not PlanStatus.INFEASIBLE else plan.status
+    return dataclasses.replace(plan, status=status, solve_seconds=time.monotonic() - t0)
+
+
+def _fork_safe() -> bool:
+    """Fork is fast and fine from a single-threaded process; spawn otherwise (e.g. inside a UI worker)."""
+    import threading
+
+    return multiprocessing.get_start_method(allow_none=True) in (None, "fork") and threading.active_count() == 1
+
+
+def solve(
+    problem: DispatchProblem,
+    params: SolveParams | None = None,
+    *,
+    should_stop: StopFn | None = None,
+    on_progress: ProgressFn | None = None,
+    initial_routes: Sequence[Sequence[str]] | None = None,
+    previous: Mapping[str, tuple[str, int]] | None = None,
+) -> Plan:
+    """Plan the day. Never raises for an unsolvable day: visits are left unplanned with reasons (status
+    `infeasible` when a required one is among them). `initial_routes` (visit ids per concierge, in
+    problem order) seeds the search; `previous` maps visit id -> (concierge id, start minute) of a
+    committed plan so moving a visit costs (used by `replan`). Raises DispatchError for invalid input."""
+    params = params or SolveParams()
+    t0 = time.monotonic()
+    pos = {v.id: k for k, v in enumerate(problem.visits)}
+    routes_k: list[list[int]] | None = None
+    if initial_routes is not None:
+        if len(initial_routes) != len(problem.concierges):
+            raise DispatchError("initial_routes: needs one route per concierge")
+        routes_k = [[pos[i] for i in r if i in pos] for r in initial_routes]
+    prev_k = None
+    if previous is not None:
+        prev_k = {vid: (problem.concierge_index(c), start) for vid, (c, start) in previous.items() if vid in pos}
+    if params.workers > 1:
+        plan = _solve_portfolio(problem, params, should_stop, on_progress, routes_k, prev_k, t0)
+    else:
+        plan = _solve_single(problem, params, 0, should_stop, on_progress, routes_k, prev_k, t0)
+    if params.explain and plan.unplanned and plan.status is not PlanStatus.CANCELLED:
+        from dispatch.explain import explain_unplanned
+
+        plan = explain_unplanned(problem, plan)
+    return plan
