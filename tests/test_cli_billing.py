@@ -66,6 +66,18 @@ def test_close_list_show_export(db: str, tmp_path: Path, capsys: pytest.CaptureF
     assert [int(r["net"]) for r in rows] == [84000, 12000] and rows[1]["quantity"] == "1.5"
 
 
+def test_notices_lists_the_capped_incident(db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`billing notices --month 2026-10` shows the level-7 incident stopped at its 10,000 yen limit."""
+    import data.incidents
+
+    monkeypatch.setattr(data.incidents, "load_rules", lambda _ref="default": FakeRules())
+    code, out, _ = run(capsys, "billing", "notices", "--month", "2026-10", "--db", db, "--json")
+    assert code == 0
+    assert [(r["client"], r["fee"], r["limit"], r["message"]) for r in json.loads(out)] == [
+        ("富士デザイン株式会社", 27500, 10000, "limit reached: stop or continue?")
+    ]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("billing", "close", "2026-11", "--today", "2026-11-05"), "month: 2026-11 has not ended yet"),
     (("billing", "close", "11/2026"), "month: '11/2026' is not a month (YYYY-MM)"),

@@ -15,7 +15,7 @@ from data.billing_rules import BillingRules
 from data.db import Database
 from data.errors import LockedError, ValidationError
 from data.incidents import fee_limit_notices
-from data.locks import install_lock_guard
+from data.locks import check_month_open, check_visit_editable, install_lock_guard
 from data.models import ClosedMonth, Contract, Incident, Invoice, InvoiceLine, Setting, Visit
 
 RULES = FakeRules()
@@ -140,6 +140,28 @@ def test_editing_a_visit_in_a_closed_month_is_refused(closed: Database) -> None:
     with closed.transaction() as session:
         assert session.get(Visit, october_id) is not None
         assert session.get(Visit, november_id).work_slip == "対応完了"  # type: ignore[union-attr]
+
+
+def test_screens_can_ask_before_saving(closed: Database) -> None:
+    """The check the board calls before saving gives the same sentence, without a flush."""
+    with closed.transaction() as session:
+        october = session.scalars(select(Visit).where(Visit.date == dt.date(2026, 10, 14))).one()
+        with pytest.raises(LockedError, match=f"visit {october.id} is in closed billing month 2026-10"):
+            check_visit_editable(session, october)
+        with pytest.raises(LockedError, match="new visit is in closed billing month 2026-10"):
+            check_month_open(session, dt.date(2026, 10, 31), "new visit")
+        check_month_open(session, dt.datetime(2026, 11, 1, 9), "new visit")
+
+
+def test_cancellation_with_notice_bills_until_effective_month(database: Database) -> None:
+    """A contract cancelled effective November is still billed for October."""
+    with database.transaction() as session:
+        build(session)
+        contract = session.scalars(select(Contract).where(Contract.options["variant"].as_string() == "two_tier")).one()
+        contract.cancelled_effective = dt.date(2026, 11, 1)
+    with database.transaction() as session:
+        result = close_month(session, MONTH, today=TODAY, now=NOW, rules_for=rules_for)
+    assert [i.client_code for i in result.invoices] == ["C1", "C2", "C3", "C4"]
 
 
 def test_editing_an_incident_in_a_closed_month_is_refused(closed: Database) -> None:

@@ -10,6 +10,7 @@ import typer
 
 from data.billing import close_month, get_invoice, list_invoices, parse_month, summarize
 from data.db import open_database
+from data.incidents import fee_limit_notices
 from data.invoice_export import invoice_document, invoice_markdown, write_invoice
 from data.locks import install_lock_guard, month_label
 from tui.commands.common import DbOption, print_json
@@ -113,3 +114,23 @@ def register(app: typer.Typer) -> None:
             if path is not None:
                 write_invoice(document, path, kind=kind)
                 typer.echo(f"{document['number']}: {kind} written to {path}")
+
+    @billing.command("notices")
+    def notices_cmd(
+        db: DbOption = None,
+        month: Annotated[str | None, typer.Option(help="Incidents closed in this month (YYYY-MM); default: this month.")] = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Incidents whose fee reached its limit and wait for the client's answer: stop or continue?"""
+        target = parse_month(month) if month else None
+        database = open_database(db)
+        with database.transaction() as session:
+            notices = fee_limit_notices(session, month=target)
+        rows = [{"incident": n.incident_id, "client": n.client_name, "person": n.person, "fee": int(n.fee),
+                 "limit": int(n.limit), "message": n.message} for n in notices]
+        if as_json:
+            print_json(rows)
+            return
+        for r in rows:
+            typer.echo(f"incident {r['incident']}  {r['client']}  ¥{r['fee']:,} > limit ¥{r['limit']:,}: {r['message']}")
+        typer.echo(f"{len(rows)} incidents wait for the client's decision")
