@@ -108,7 +108,9 @@ def _check_route(problem: DispatchProblem, r: Route, leg: Leg, errors: list[str]
     if t + need > r.end:
         errors.append(f"{where}: cannot be back by {r.end}s")
     if brk is not None:
-        gaps = [(r.start, r.stops[0].start)] + [(a.end, b.start) for a, b in zip(r.stops, r.stops[1:], strict=False)] + [(t, r.end)]
+        # before leaving or after coming back (within the shift) also counts
+        home = [(c.shift_start * SECONDS_PER_MINUTE, r.start), (r.end, c.shift_end * SECONDS_PER_MINUTE)]
+        gaps = home + [(r.start, r.stops[0].start)] + [(a.end, b.start) for a, b in zip(r.stops, r.stops[1:], strict=False)] + [(t, r.end)]
         if not any(g0 <= brk[0] and brk[1] <= g1 for g0, g1 in gaps):
             errors.append(f"{where}: break {brk[0]}..{brk[1]}s does not fit between visits")
 

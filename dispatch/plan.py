@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from ortools.constraint_solver import pywrapcp
@@ -27,7 +27,7 @@ from dispatch.model import (
 from dispatch.problem import DispatchProblem, Urgency
 
 
-class PlanStatus(str, Enum):
+class PlanStatus(StrEnum):
     """How the solve ended."""
 
     OPTIMAL = "optimal"
@@ -36,7 +36,7 @@ class PlanStatus(str, Enum):
     INFEASIBLE = "infeasible"  # a required visit cannot be served (named in `unplanned`), or no plan at all
 
 
-class ReasonCode(str, Enum):
+class ReasonCode(StrEnum):
     """Why a visit is unplanned."""
 
     NO_SKILL = "no_skill"  # nobody working that day has the skills (detail: skills)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ DEFAULT_SHIFT_END = 18 * 60
 RESPONSE_AIM_MINUTES = 24 * 60
 
 
-class Urgency(str, Enum):
+class Urgency(StrEnum):
     """How soon a visit is needed; drives penalties for lateness and for leaving it unplanned."""
 
     EMERGENCY = "emergency"
@@ -38,7 +38,7 @@ class Urgency(str, Enum):
     LOW = "low"
 
 
-class VisitStatus(str, Enum):
+class VisitStatus(StrEnum):
     """Progress of a visit; `done` and `in_progress` visits are fixed where they are."""
 
     OPEN = "open"
@@ -222,6 +222,14 @@ class Matrix:
             raise _fail("travel.matrix.meters", f"shape {m.shape} differs from seconds {s.shape}")
         if (s < 0).any() or (m < 0).any():
             raise _fail("travel.matrix", "entries must be >= 0")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Matrix):
+            return NotImplemented
+        return bool(np.array_equal(self.seconds, other.seconds) and np.array_equal(self.meters, other.meters))
+
+    def __hash__(self) -> int:
+        return hash((self.seconds.shape, self.seconds.tobytes(), self.meters.tobytes()))
 
     @property
     def size(self) -> int:

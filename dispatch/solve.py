@@ -176,10 +176,7 @@ def _solve_single(
                 return dataclasses.replace(plan, status=PlanStatus.INFEASIBLE)
         status = PlanStatus.CANCELLED if cancelled else PlanStatus.INFEASIBLE
         return empty_plan(problem, status, time.monotonic() - t0)
-    if cancelled:
-        status = PlanStatus.CANCELLED
-    else:
-        status = STATUS.get(model.routing.status(), PlanStatus.FEASIBLE)
+    status = PlanStatus.CANCELLED if cancelled else STATUS.get(model.routing.status(), PlanStatus.FEASIBLE)
     return extract_plan(model, assignment, status, time.monotonic() - t0, arc_cost=params.arc_cost)
 
 
