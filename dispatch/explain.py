@@ -14,7 +14,9 @@ from dispatch.problem import Concierge, DispatchProblem, Visit
 #: At most this many unplanned visits (most urgent first) get a relaxed re-solve; the rest get `full`.
 MAX_RELAXED_CHECKS = 5
 #: Time limit of each relaxed re-solve (seconds).
-RELAXED_TIME_LIMIT = 1.0
+RELAXED_TIME_LIMIT = 0.5
+#: ... and its solution limit (keeps tiny checks instant and deterministic).
+RELAXED_SOLUTION_LIMIT = 200
 URGENCY_RANK = {"emergency": 0, "high": 1, "normal": 2, "low": 3}
 
 
@@ -74,7 +76,7 @@ def relaxed_reason(problem: DispatchProblem, plan: Plan, visit: Visit) -> Reason
     from dispatch.solve import SolveParams, solve
 
     forced = tuple(dataclasses.replace(v, required=True) if v.id == visit.id else v for v in problem.visits)
-    params = SolveParams(time_limit=RELAXED_TIME_LIMIT, explain=False)
+    params = SolveParams(time_limit=RELAXED_TIME_LIMIT, solution_limit=RELAXED_SOLUTION_LIMIT, explain=False)
     trial = solve(dataclasses.replace(problem, visits=forced), params)
     served = {s.visit for r in trial.routes for s in r.stops}
     if visit.id not in served:
@@ -84,6 +86,10 @@ def relaxed_reason(problem: DispatchProblem, plan: Plan, visit: Visit) -> Reason
         return Reason(ReasonCode.FULL, {"displace": []})
     before = {s.visit for r in plan.routes for s in r.stops}
     displaced = sorted(before - served)
+    if visit.pinned is not None:
+        clash = [vid for vid in displaced if (p := problem.visit(vid).pinned) is not None and p.concierge == visit.pinned.concierge]
+        if clash:
+            return Reason(ReasonCode.PINNED_CONFLICT, {"concierge": visit.pinned.concierge, "start": visit.pinned.start, "with": clash})
     return Reason(ReasonCode.FULL, {"displace": displaced})
 
 

@@ -1,0 +1,262 @@
+"""Constraints and objective of the dispatch optimizer on tiny hand-checkable days.
+
+The travel matrix is a straight street: place k is k km from the office (place 0), 10 minutes per km.
+Every plan a test gets goes through the independent checker.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from dispatch.check import check_plan
+from dispatch.jsonio import parse_problem
+from dispatch.plan import Plan, PlanStatus, ReasonCode
+from dispatch.problem import DispatchProblem
+from dispatch.solve import Progress, SolveParams, solve
+
+PLACES = 8
+FAST = SolveParams(time_limit=1, solution_limit=100)
+
+
+def street(concierges: list[dict[str, Any]], visits: list[dict[str, Any]]) -> DispatchProblem:
+    """A problem on the straight street with the given concierges and visits."""
+    sec = [[600 * abs(i - j) for j in range(PLACES)] for i in range(PLACES)]
+    met = [[1000 * abs(i - j) for j in range(PLACES)] for i in range(PLACES)]
+    for c in concierges:
+        c.setdefault("start", {"index": 0})
+    for v in visits:
+        v.setdefault("duration_minutes", 30)
+        v.setdefault("urgency", "normal")
+    return parse_problem({"schema": "concierge-dispatch/1", "travel": {"matrix": {"seconds": sec, "meters": met}}, "concierges": concierges, "visits": visits})
+
+
+def visit(vid: str, place: int, **extra: Any) -> dict[str, Any]:
+    """A visit dict at street place `place`."""
+    return {"id": vid, "location": {"index": place}, **extra}
+
+
+def run(problem: DispatchProblem, params: SolveParams = FAST, **kw: Any) -> Plan:
+    """Solve and insist the checker finds nothing wrong."""
+    plan = solve(problem, params, **kw)
+    assert check_plan(problem, plan) == []
+    return plan
+
+
+def served(plan: Plan) -> dict[str, tuple[str, int]]:
+    """visit -> (concierge, start minute)."""
+    return {v: (c, s // 60) for v, (c, s) in plan.assignment().items()}
+
+
+def reason(plan: Plan, vid: str) -> ReasonCode:
+    """The reason code of an unplanned visit."""
+    return next(u.reason.code for u in plan.unplanned if u.visit == vid)
+
+
+def test_window_kept() -> None:
+    """A visit with a reachable window starts inside it."""
+    plan = run(street([{"id": "a"}], [visit("v", 3, windows=[{"start": "10:00", "end": "10:30"}])]))
+    assert 600 <= served(plan)["v"][1] <= 630
+
+
+def test_window_broken() -> None:
+    """A window closed before anyone can arrive leaves the visit unplanned as unreachable."""
+    plan = run(street([{"id": "a"}], [visit("v", 3, windows=[{"start": "09:00", "end": "09:10"}])]))
+    assert reason(plan, "v") is ReasonCode.WINDOW_UNREACHABLE
+
+
+def test_multiple_windows_use_the_later_one() -> None:
+    """With a morning window out of reach, the afternoon window is used."""
+    plan = run(street([{"id": "a"}], [visit("v", 3, windows=[{"start": "09:00", "end": "09:10"}, {"start": "14:00", "end": "15:00"}])]))
+    assert 840 <= served(plan)["v"][1] <= 900
+
+
+def test_shift_kept() -> None:
+    """A visit that fits before the shift ends is served."""
+    plan = run(street([{"id": "a", "shift": {"start": "09:00", "end": "10:30"}}], [visit("v", 2, duration_minutes=30)]))
+    assert "v" in served(plan)
+
+
+def test_shift_broken() -> None:
+    """A visit that cannot be done and driven home before the shift ends stays unplanned."""
+    plan = run(street([{"id": "a", "shift": {"start": "09:00", "end": "10:00"}}], [visit("v", 2, duration_minutes=30)]))
+    assert reason(plan, "v") is ReasonCode.WINDOW_UNREACHABLE
+
+
+def test_skill_kept() -> None:
+    """A visit needing a skill goes to the concierge who has it."""
+    plan = run(street([{"id": "a"}, {"id": "b", "skills": ["mac"]}], [visit("v", 1, skills=["mac"])]))
+    assert served(plan)["v"][0] == "b"
+
+
+def test_skill_broken() -> None:
+    """Nobody with the skill: unplanned, and the reason names the skill."""
+    plan = run(street([{"id": "a", "skills": ["mac"]}], [visit("v", 1, skills=["linux"])]))
+    u = plan.unplanned[0]
+    assert u.reason.code is ReasonCode.NO_SKILL and u.reason.detail["skills"] == ["linux"]
+
+
+def test_break_kept() -> None:
+    """A concierge with lunch gets an hour in 11:30-14:00 that overlaps no visit."""
+    brk = {"earliest": "11:30", "latest": "14:00", "minutes": 60}
+    visits = [visit(f"v{k}", k, duration_minutes=90) for k in range(1, 5)]
+    plan = run(street([{"id": "a", "break": brk}], visits))
+    r = plan.route_of("a")
+    assert r.break_start is not None and 690 * 60 <= r.break_start <= 840 * 60
+    assert len(r.stops) == 4
+
+
+def test_break_broken() -> None:
+    """A visit that can only happen during a fixed lunch hour stays unplanned."""
+    brk = {"earliest": "12:00", "latest": "12:00", "minutes": 60}
+    plan = run(street([{"id": "a", "break": brk}], [visit("v", 1, windows=[{"start": "12:00", "end": "12:20"}])]))
+    assert [u.visit for u in plan.unplanned] == ["v"]
+
+
+def test_capacity_kept() -> None:
+    """Loads up to the capacity ride together."""
+    plan = run(street([{"id": "a", "capacity": 10}], [visit("x", 1, load=5), visit("y", 2, load=5)]))
+    assert len(served(plan)) == 2
+
+
+def test_capacity_broken() -> None:
+    """Loads beyond the capacity leave one visit unplanned; a load no one can carry says so."""
+    plan = run(street([{"id": "a", "capacity": 10}], [visit("x", 1, load=6), visit("y", 2, load=6), visit("z", 3, load=11)]))
+    assert len(served(plan)) == 1
+    assert reason(plan, "z") is ReasonCode.CAPACITY
+
+
+def test_max_visits() -> None:
+    """A concierge never does more than max_visits."""
+    plan = run(street([{"id": "a", "max_visits": 2}], [visit(f"v{k}", k) for k in range(1, 5)]))
+    assert len(served(plan)) == 2
+
+
+def test_pin_kept() -> None:
+    """A visit pinned to a concierge and a start time is served exactly so."""
+    plan = run(street([{"id": "a"}, {"id": "b"}], [visit("v", 2, pinned={"concierge": "b", "start": "15:00"})]))
+    assert served(plan)["v"] == ("b", 900)
+
+
+def test_pin_broken() -> None:
+    """Two visits pinned to the same person at the same time: one is a pinned conflict."""
+    pin = {"concierge": "a", "start": "10:00"}
+    plan = run(street([{"id": "a"}, {"id": "b"}], [visit("x", 2, pinned=pin), visit("y", 3, pinned=pin)]))
+    assert len(plan.unplanned) == 1
+    assert plan.unplanned[0].reason.code is ReasonCode.PINNED_CONFLICT
+
+
+def test_dedicated_required_kept() -> None:
+    """A contract that requires the dedicated concierge gets them even when another is closer in cost."""
+    plan = run(street([{"id": "a"}, {"id": "b", "start": {"index": 5}}], [visit("v", 5, dedicated="a", dedicated_required=True)]))
+    assert served(plan)["v"][0] == "a"
+
+
+def test_dedicated_required_broken() -> None:
+    """If the required dedicated concierge lacks the skill, the visit is unplanned naming them."""
+    plan = run(street([{"id": "a"}, {"id": "b", "skills": ["server"]}], [visit("v", 1, skills=["server"], dedicated="a", dedicated_required=True)]))
+    u = plan.unplanned[0]
+    assert u.reason.code is ReasonCode.NO_CONCIERGE and u.reason.detail["concierge"] == "a"
+
+
+def test_dedicated_preferred() -> None:
+    """A preferred dedicated concierge serves the visit when it costs little extra travel."""
+    plan = run(street([{"id": "a", "start": {"index": 2}}, {"id": "b", "start": {"index": 1}}], [visit("v", 1, dedicated="a")]))
+    assert served(plan)["v"][0] == "a"
+
+
+def test_emergencies_first_when_capacity_is_short() -> None:
+    """With room for two visits, the emergency is served first and the low-urgency visit is dropped."""
+    visits = [visit("low", 1, urgency="low"), visit("n1", 2), visit("sos", 6, urgency="emergency"), visit("n2", 3)]
+    plan = run(street([{"id": "a", "max_visits": 2}], visits))
+    route = plan.route_of("a")
+    assert route.stops[0].visit == "sos"
+    assert "low" in {u.visit for u in plan.unplanned}
+
+
+def test_emergencies_before_everything_else() -> None:
+    """Over many seeds of strategies, emergencies are never left out while normal visits are served."""
+    visits = [visit(f"n{k}", k, duration_minutes=120) for k in range(1, 6)] + [visit("sos", 7, urgency="emergency", duration_minutes=120)]
+    for seed in range(3):
+        plan = run(street([{"id": "a"}], visits), SolveParams(time_limit=5, solution_limit=100, seed=seed))
+        assert "sos" in served(plan)
+
+
+def test_full_reason_names_displaced_visits() -> None:
+    """A visit left out because the day is full says which lower-urgency visits it would displace."""
+    visits = [visit("keep", 1, urgency="high", duration_minutes=480), visit("late", 1, urgency="low", duration_minutes=60)]
+    plan = run(street([{"id": "a"}], visits))
+    u = plan.unplanned[0]
+    assert u.visit == "late" and u.reason.code is ReasonCode.FULL and u.reason.detail["displace"] == ["keep"]
+
+
+def test_required_impossible_is_infeasible_naming_it() -> None:
+    """A required visit that cannot be served makes the plan infeasible and is listed as unplanned."""
+    plan = run(street([{"id": "a"}], [visit("ok", 1, required=True), visit("bad", 2, required=True, skills=["linux"])]))
+    assert plan.status is PlanStatus.INFEASIBLE
+    assert [u.visit for u in plan.unplanned] == ["bad"]
+    assert "ok" in served(plan)
+
+
+def test_lateness_prefers_the_deadline() -> None:
+    """Of two visits, the one with a near deadline goes first."""
+    visits = [visit("x", 1), visit("y", 2, urgency="high", deadline="09:30")]
+    plan = run(street([{"id": "a"}], visits))
+    assert plan.route_of("a").stops[0].visit == "y"
+
+
+def test_cost_breakdown_adds_up() -> None:
+    """The cost terms sum to the total and travel matches the routes."""
+    plan = run(street([{"id": "a"}], [visit("x", 1), visit("y", 2)]))
+    assert plan.cost["total"] == sum(v for k, v in plan.cost.items() if k != "total")
+    assert plan.cost["travel"] == plan.travel_seconds == 2 * 1200
+
+
+def test_deterministic_with_solution_limit() -> None:
+    """The same problem, seed and solution limit give the same plan."""
+    visits = [visit(f"v{k}", k % 7 + 1, windows=[{"start": 540 + 30 * k, "end": 700 + 30 * k}]) for k in range(8)]
+    problem = street([{"id": "a"}, {"id": "b"}], visits)
+    first, second = run(problem), run(problem)
+    assert first.routes == second.routes
+
+
+def test_progress_reports_improving_costs() -> None:
+    """Progress callbacks arrive with falling best cost and a visit count."""
+    seen: list[Progress] = []
+    run(street([{"id": "a"}, {"id": "b"}], [visit(f"v{k}", k) for k in range(1, 7)]), on_progress=seen.append)
+    assert seen and all(b.best_cost < a.best_cost for a, b in zip(seen, seen[1:], strict=False))
+    assert seen[-1].planned == 6
+
+
+def test_cancel_returns_best_plan_so_far() -> None:
+    """should_stop set after the first solution ends the search with that plan, marked cancelled."""
+    stop = threading.Event()
+    problem = street([{"id": "a"}, {"id": "b"}], [visit(f"v{k}", k) for k in range(1, 7)])
+    plan = run(problem, SolveParams(time_limit=60), should_stop=stop.is_set, on_progress=lambda p: stop.set())
+    assert plan.status is PlanStatus.CANCELLED
+    assert plan.planned == 6
+
+
+def test_cancel_from_another_thread_with_portfolio() -> None:
+    """A portfolio solve cancelled from another thread returns promptly with a checked plan."""
+    problem = street([{"id": "a"}, {"id": "b"}], [visit(f"v{k}", k % 7 + 1, duration_minutes=20) for k in range(14)])
+    stop = threading.Event()
+    timer = threading.Timer(1.0, stop.set)
+    timer.start()
+    t0 = time.monotonic()
+    plan = run(problem, SolveParams(time_limit=60, workers=2), should_stop=stop.is_set)
+    timer.cancel()
+    assert plan.status is PlanStatus.CANCELLED
+    assert plan.planned == 14 and time.monotonic() - t0 < 30
+
+
+@pytest.mark.parametrize("field", ["time_limit", "workers", "solution_limit"])
+def test_bad_params_name_the_field(field: str) -> None:
+    """Invalid solve parameters are rejected naming the parameter."""
+    from dispatch.errors import DispatchError
+
+    with pytest.raises(DispatchError, match=field):
+        SolveParams(**{field: 0})
