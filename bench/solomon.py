@@ -125,10 +125,8 @@ def main() -> None:
             gaps.append(gap)
         else:
             infeasible.append(name)
-        print(
-            f"{name:9} {dist:9.1f} {used:4d} {ref[1] if ref else math.nan:9.1f} {ref[0] if ref else 0:7d} {gap:7.2f} {sec:6.1f} {'yes' if ok else 'NO'}",
-            flush=True,
-        )
+        ref_d, ref_v = (ref[1], ref[0]) if ref else (math.nan, 0)
+        print(f"{name:9} {dist:9.1f} {used:4d} {ref_d:9.1f} {ref_v:7d} {gap:7.2f} {sec:6.1f} {'yes' if ok else 'NO'}", flush=True)
         if errors:
             print("   " + "; ".join(errors[:3]), flush=True)
     mean = sum(gaps) / len(gaps) if gaps else math.nan

@@ -57,7 +57,9 @@ def _ceil_min(seconds: int) -> int:
     return math.ceil(seconds / 60)
 
 
-def freeze(problem: DispatchProblem, committed: Plan, now: int, positions: Mapping[str, Location] | None = None) -> tuple[DispatchProblem, dict[str, list[Stop]]]:
+def freeze(
+    problem: DispatchProblem, committed: Plan, now: int, positions: Mapping[str, Location] | None = None
+) -> tuple[DispatchProblem, dict[str, list[Stop]]]:
     """The open part of the day at minute `now`, and each concierge's fixed (done / in-progress) stops."""
     positions = positions or {}
     by_id = {v.id: v for v in problem.visits}

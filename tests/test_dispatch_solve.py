@@ -6,6 +6,7 @@ Every plan a test gets goes through the independent checker.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from typing import Any
@@ -31,7 +32,8 @@ def street(concierges: list[dict[str, Any]], visits: list[dict[str, Any]]) -> Di
     for v in visits:
         v.setdefault("duration_minutes", 30)
         v.setdefault("urgency", "normal")
-    return parse_problem({"schema": "concierge-dispatch/1", "travel": {"matrix": {"seconds": sec, "meters": met}}, "concierges": concierges, "visits": visits})
+    travel = {"matrix": {"seconds": sec, "meters": met}}
+    return parse_problem({"schema": "concierge-dispatch/1", "travel": travel, "concierges": concierges, "visits": visits})
 
 
 def visit(vid: str, place: int, **extra: Any) -> dict[str, Any]:
@@ -227,7 +229,7 @@ def test_progress_reports_improving_costs() -> None:
     """Progress callbacks arrive with falling best cost and a visit count."""
     seen: list[Progress] = []
     run(street([{"id": "a"}, {"id": "b"}], [visit(f"v{k}", k) for k in range(1, 7)]), on_progress=seen.append)
-    assert seen and all(b.best_cost < a.best_cost for a, b in zip(seen, seen[1:], strict=False))
+    assert seen and all(b.best_cost < a.best_cost for a, b in itertools.pairwise(seen))
     assert seen[-1].planned == 6
 
 

@@ -1,0 +1,94 @@
+"""Re-planning during the day, and the independent checker catching broken plans."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from dispatch.check import check_plan
+from dispatch.jsonio import parse_problem
+from dispatch.plan import Plan
+from dispatch.problem import DispatchProblem
+from dispatch.replan import replan
+from dispatch.solve import SolveParams, solve
+
+PLACES = 8
+PARAMS = SolveParams(time_limit=1, solution_limit=100)
+
+
+def street(visits: list[dict[str, Any]], people: tuple[str, ...] = ("a", "b")) -> DispatchProblem:
+    """Concierges on a straight street (10 minutes per km between places)."""
+    sec = [[600 * abs(i - j) for j in range(PLACES)] for i in range(PLACES)]
+    met = [[1000 * abs(i - j) for j in range(PLACES)] for i in range(PLACES)]
+    concierges = [{"id": p, "start": {"index": 0}} for p in people]
+    travel = {"matrix": {"seconds": sec, "meters": met}}
+    return parse_problem({"schema": "concierge-dispatch/1", "travel": travel, "concierges": concierges, "visits": visits})
+
+
+def day() -> list[dict[str, Any]]:
+    """Six one-hour visits spread along the street."""
+    return [{"id": f"v{k}", "location": {"index": 1 + k % 7}, "duration_minutes": 60, "urgency": "normal"} for k in range(6)]
+
+
+def committed(people: tuple[str, ...] = ("a", "b")) -> tuple[DispatchProblem, Plan]:
+    """The morning's committed plan."""
+    problem = street(day(), people)
+    plan = solve(problem, PARAMS)
+    assert check_plan(problem, plan) == [] and not plan.unplanned
+    return problem, plan
+
+
+def test_replan_keeps_done_and_in_progress_visits() -> None:
+    """Visits started before now keep their concierge and times; the new emergency is planned."""
+    _problem, plan = committed()
+    now = 11 * 60
+    started = {s.visit: (r.concierge, s.start) for r in plan.routes for s in r.stops if s.start < now * 60}
+    assert started
+    sos = {"id": "sos", "location": {"index": 4}, "duration_minutes": 30, "urgency": "emergency"}
+    result = replan(street([*day(), sos]), plan, now)
+    assert check_plan(result.subproblem, result.subplan) == []
+    after = result.plan.assignment()
+    for vid, where in started.items():
+        assert after[vid] == where
+    assert result.inserted == ("sos",)
+    assert after["sos"][1] >= now * 60
+
+
+def test_replan_reports_moves_with_minutes() -> None:
+    """Visits pushed later by the insertion are reported with their concierge and delay in minutes."""
+    _problem, plan = committed(("a",))
+    sos = {"id": "sos", "location": {"index": 2}, "duration_minutes": 120, "urgency": "emergency"}
+    result = replan(street([*day(), sos], ("a",)), plan, 9 * 60)
+    assert result.moves
+    new = result.plan.assignment()
+    for m in result.moves:
+        assert m.visit in new or m.to_concierge is None
+        if m.to_concierge is not None:
+            assert new[m.visit] == (m.to_concierge, m.new_start)
+            assert m.minutes == round((new[m.visit][1] - plan.assignment()[m.visit][1]) / 60)
+    assert result.changed_routes == ("a",)
+
+
+def test_replan_without_new_visits_changes_nothing() -> None:
+    """Re-planning the same day at the start moves nobody."""
+    problem, plan = committed()
+    result = replan(problem, plan, 9 * 60)
+    assert result.moves == () and result.changed_routes == ()
+
+
+def test_checker_catches_a_start_outside_the_window() -> None:
+    """The checker rejects a plan whose visit starts before it can arrive."""
+    problem, plan = committed()
+    route = next(r for r in plan.routes if r.stops)
+    first = route.stops[0]
+    bad_stop = dataclasses.replace(first, start=route.start, end=route.start + 3600)
+    bad = dataclasses.replace(plan, routes=tuple(dataclasses.replace(r, stops=(bad_stop, *r.stops[1:])) if r is route else r for r in plan.routes))
+    assert any("cannot start" in e for e in check_plan(problem, bad))
+
+
+def test_checker_catches_a_lost_visit() -> None:
+    """The checker rejects a plan that drops a visit without listing it as unplanned."""
+    problem, plan = committed()
+    route = next(r for r in plan.routes if r.stops)
+    bad = dataclasses.replace(plan, routes=tuple(dataclasses.replace(r, stops=r.stops[1:]) if r is route else r for r in plan.routes))
+    assert any("appears 0 times" in e for e in check_plan(problem, bad))
