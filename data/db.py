@@ -110,8 +110,15 @@ def _sqlite_on_begin(connection: sa.Connection) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for one unit of work each: `with sessions() as s, s.begin(): ...`."""
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions for one unit of work each: `with sessions() as s, s.begin(): ...`.
+
+    Every session refuses changes to visits and incidents of a closed billing month (data.locks).
+    """
+    from data.locks import install_lock_guard
+
+    factory = sessionmaker(engine, expire_on_commit=False)
+    install_lock_guard(factory)
+    return factory
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
