@@ -13,6 +13,8 @@ from dispatch.problem import Concierge, DispatchProblem, Visit
 
 #: At most this many unplanned visits (most urgent first) get a relaxed re-solve; the rest get `full`.
 MAX_RELAXED_CHECKS = 5
+#: Relaxed re-solves only where they are cheap: problems up to this many visits.
+RELAXED_MAX_VISITS = 200
 #: Time limit of each relaxed re-solve (seconds).
 RELAXED_TIME_LIMIT = 0.5
 #: ... and its solution limit (keeps tiny checks instant and deterministic).
@@ -98,6 +100,8 @@ def explain_unplanned(problem: DispatchProblem, plan: Plan, *, relaxed_checks: i
     by_id = {v.id: v for v in problem.visits}
     order = sorted(plan.unplanned, key=lambda u: URGENCY_RANK[by_id[u.visit].urgency.value])
     reasons: dict[str, Reason] = {}
+    if len(problem.visits) > RELAXED_MAX_VISITS:
+        relaxed_checks = 0
     budget = relaxed_checks if plan.status is not PlanStatus.INFEASIBLE or len(order) <= relaxed_checks else 0
     for u in order:
         v = by_id[u.visit]

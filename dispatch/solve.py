@@ -42,6 +42,10 @@ PORTFOLIO: tuple[tuple[str, str], ...] = (
     ("SAVINGS", "GUIDED_LOCAL_SEARCH"),
     ("PATH_CHEAPEST_ARC", "GUIDED_LOCAL_SEARCH"),
 )
+#: Above this many visits, neighbourhoods are restricted to the nearest candidates.
+LARGE_PROBLEM_VISITS = 300
+LARGE_NEIGHBORS_RATIO = 0.05
+LARGE_MIN_NEIGHBORS = 20
 #: Time a child process may take beyond the limit (start-up, extraction) before it is abandoned.
 WORKER_GRACE_SECONDS = 10.0
 #: Share of the time limit spent on the relaxed re-solve that names unservable required visits.
@@ -99,7 +103,7 @@ StopFn = Callable[[], bool]
 ProgressFn = Callable[[Progress], None]
 
 
-def search_parameters(params: SolveParams, worker: int, time_limit: float) -> Any:
+def search_parameters(params: SolveParams, worker: int, time_limit: float, n_visits: int = 0) -> Any:
     """OR-Tools search parameters for one worker."""
     fs, mh = params.strategy(worker)
     sp = pywrapcp.DefaultRoutingSearchParameters()
@@ -109,6 +113,14 @@ def search_parameters(params: SolveParams, worker: int, time_limit: float) -> An
     sp.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
     if params.solution_limit is not None:
         sp.solution_limit = params.solution_limit
+    if n_visits > LARGE_PROBLEM_VISITS:
+        # large days: insertion heuristics and operators look at the nearest candidates only (time, memory)
+        gci = sp.global_cheapest_insertion_first_solution_parameters
+        gci.neighbors_ratio = LARGE_NEIGHBORS_RATIO
+        gci.min_neighbors = LARGE_MIN_NEIGHBORS
+        sp.ls_operator_neighbors_ratio = LARGE_NEIGHBORS_RATIO
+        sp.ls_operator_min_neighbors = LARGE_MIN_NEIGHBORS
+        sp.savings_parameters.neighbors_ratio = LARGE_NEIGHBORS_RATIO
     return sp
 
 
@@ -142,7 +154,7 @@ def _run(
             routing.solver().FinishCurrentSearch()
 
     routing.AddAtSolutionCallback(at_solution)
-    sp = search_parameters(params, worker, time_limit)
+    sp = search_parameters(params, worker, time_limit, model.n_visits)
     if initial_routes is not None:
         routing.CloseModelWithParameters(sp)
         hint = routing.ReadAssignmentFromRoutes(model.routes_to_indices(initial_routes), True)
