@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tui.commands.quote",
     "tui.commands.geocode",
     "tui.commands.plan",
+    "tui.commands.plan_db",
     "tui.commands.incident",
     "tui.commands.billing",
     "tui.commands.route",
