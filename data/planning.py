@@ -684,8 +684,9 @@ def commit_plan(session: Session, snapshot: DaySnapshot, plan: Plan) -> CommitRe
             target = existing or Visit(request_id=rid, date=day)
             target.concierge_id = concierge_ids[code]
             target.sequence = seq
-            target.planned_start = clock_of(day, stop.start)
-            target.planned_end = clock_of(day, stop.end)
+            start = -(-stop.start // 60) * 60  # whole minutes: calendars and people read minutes
+            target.planned_start = clock_of(day, start)
+            target.planned_end = clock_of(day, start + stop.end - stop.start)
             target.travel_seconds = stop.travel_seconds
             target.travel_meters = stop.travel_meters
             target.status = "planned"

@@ -8,7 +8,7 @@ import pytest
 
 from data.db import Database
 from data.errors import ConflictError, LockedError, ValidationError
-from data.models import ClosedMonth, Client, Concierge, Contract, Office, Visit, VisitRequest
+from data.models import Client, ClosedMonth, Concierge, Contract, Office, Visit, VisitRequest
 from data.planning import (
     RequestForm,
     commit_plan,

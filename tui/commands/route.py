@@ -1,0 +1,51 @@
+"""`concierge route`: one concierge's day as plain text, JSON (`--json`) or an iCalendar file (`--ics`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tui.commands.common import DbOption, print_json
+
+
+def parse_day(text: str, option: str = "--date") -> dt.date:
+    """YYYY-MM-DD, `today` or `tomorrow`."""
+    if text == "today":
+        return dt.date.today()
+    if text == "tomorrow":
+        return dt.date.today() + dt.timedelta(days=1)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD, today or tomorrow)", param_hint=option) from None
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("route")
+    def route_cmd(
+        concierge: Annotated[str, typer.Option("--concierge", help="Concierge code (K01; the plan's ids) or full name.")],
+        date: Annotated[str, typer.Option("--date", help="YYYY-MM-DD, today or tomorrow.")] = "today",
+        ics: Annotated[Path | None, typer.Option("--ics", help="Write the day as an iCalendar file (one event per stop).")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the day as concierge-route/1 JSON.")] = False,
+        db: DbOption = None,
+    ) -> None:
+        """Print a concierge's day (stops, addresses, contacts, seats, travel), or export it."""
+        day = parse_day(date)
+        if ics is not None and as_json:
+            raise typer.BadParameter("give --ics or --json, not both", param_hint="--ics/--json")
+        from data.db import open_database
+        from data.route import concierge_day, route_ics, route_json, route_text
+
+        database = open_database(db)
+        with database.sessions() as session:
+            route = concierge_day(session, concierge, day)
+        if ics is not None:
+            ics.write_bytes(route_ics(route))
+            typer.echo(f"wrote {len(route.stops)} events for {route.concierge} on {day.isoformat()} to {ics}")
+        elif as_json:
+            print_json(route_json(route))
+        else:
+            typer.echo(route_text(route), nl=False)
