@@ -1,0 +1,72 @@
+"""A yes/no question before anything hard to reverse (archive, delete, cancel a contract).
+
+    from tui.widgets.confirm import ConfirmDialog
+
+    def action_archive(self) -> None:
+        def done(yes: bool | None) -> None:
+            if yes:
+                ...  # do it
+        self.app.push_screen(ConfirmDialog("Archive Acme Ltd?", yes="Archive"), done)
+
+The dialog dismisses with True (the yes button or `y`) or False (the no button, `n` or Escape).
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Ask `question`; the focused default is the safe answer (no)."""
+
+    DEFAULT_CSS = """
+    ConfirmDialog { align: center middle; }
+    ConfirmDialog > Vertical {
+        width: auto; max-width: 70; min-width: 40; height: auto;
+        border: thick $warning; background: $surface; padding: 1 2;
+    }
+    ConfirmDialog .confirm-detail { color: $text-muted; margin-top: 1; }
+    ConfirmDialog Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
+    ConfirmDialog Button { margin-left: 2; }
+    """
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n", "answer(False)", "No"),
+        Binding("escape", "answer(False)", "Cancel"),
+    ]
+
+    def __init__(self, question: str, *, yes: str = "Yes", no: str = "Cancel", detail: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.yes_label = yes
+        self.no_label = no
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question, id="confirm-question")
+            if self.detail:
+                yield Label(self.detail, classes="confirm-detail")
+            with Horizontal():
+                yield Button(f"{self.no_label} (n)", id="confirm-no")
+                yield Button(f"{self.yes_label} (y)", id="confirm-yes", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    @on(Button.Pressed, "#confirm-yes")
+    def confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#confirm-no")
+    def decline(self) -> None:
+        self.dismiss(False)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
