@@ -1,0 +1,181 @@
+"""The dispatch board as a dispatcher uses it: intake, plan with progress, cancel, pin, commit, conflicts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from board_scenario import DAY, NOW, build
+from textual.message import Message
+from textual.widgets import DataTable, Input, Static
+from tui_fakes import FakePlanner, Host, sqlite_database_fixture  # noqa: F401  (the sqlite_database fixture)
+
+from data.db import Database
+from data.models import Visit, VisitRequest
+from tui.context import AppContext, Role
+from tui.screens.board import BoardScreen
+from tui.screens.request_form import RequestFormScreen
+from tui.workers_solve import RealPlanner, SolveFinished, SolveProgress
+
+SIZE = (130, 42)
+
+
+def host(database: Database, planner: Any, day: dt.date = DAY, now: dt.datetime = NOW) -> Host:
+    ctx = AppContext(database, Role("dispatcher"), clock=lambda: now)
+    return Host(lambda app: BoardScreen(ctx, planner, day=day))
+
+
+def board(app: Host) -> BoardScreen:
+    screen = app.screen
+    assert isinstance(screen, BoardScreen)
+    return screen
+
+
+async def test_emergency_request_is_planned_and_assigned(sqlite_database: Database) -> None:
+    """Enter an emergency with the form, plan the next day, see it assigned and committed."""
+    build(sqlite_database, committed=False)
+    seen: list[Message] = []
+    planner = FakePlanner()
+    app = host(sqlite_database, planner)
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, RequestFormScreen)
+        form.query_one("#client-search", Input).value = "青葉"
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert form.client is not None and "K01" in str(form.query_one("#client-info").render())
+        form.query_one("#urgency").value = "emergency"  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert form.query_one("#deadline", Input).value == "2026-11-26 18:00"
+        form.query_one("#minutes", Input).value = "45"
+        form.query_one("#description", Input).value = "サーバが停止"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        screen = board(app)
+        new_id = max(r.id for r in _requests(sqlite_database))
+        table = screen.query_one("#request-table", DataTable)
+        assert table.get_row_at(0)[2] == f"R{new_id}"  # most urgent first
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any(isinstance(m, SolveProgress) for m in seen) and any(isinstance(m, SolveFinished) for m in seen)
+        assert screen.proposal is not None and f"R{new_id}" in screen.proposal.assignment()
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    with sqlite_database.sessions() as s:
+        visit = s.query(Visit).filter_by(request_id=new_id).one()
+        assert visit.concierge.code == "K01" and visit.date == DAY
+
+
+def _requests(database: Database) -> list[VisitRequest]:
+    with database.sessions() as s:
+        return list(s.query(VisitRequest))
+
+
+async def test_cancel_a_running_plan_keeps_the_board_responsive(sqlite_database: Database) -> None:
+    """While the plan runs keys still work; x cancels and the best plan so far is shown, nothing saved."""
+    build(sqlite_database, committed=False)
+    planner = FakePlanner(wait=True)
+    app = host(sqlite_database, planner)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = board(app)
+        await pilot.press("p")
+        assert planner.started.wait(5)
+        await pilot.pause(0.6)
+        assert screen.running
+        assert "best cost 123,456" in str(screen.query_one("#progress", Static).render())
+        await pilot.press("down", "down")  # the board answers keys during the solve
+        assert screen.query_one("#request-table", DataTable).cursor_row == 2
+        await pilot.press("x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not screen.running and screen.proposal is not None and screen.proposal.status.value == "cancelled"
+        assert "best plan so far" in str(screen.query_one("#progress", Static).render())
+    with sqlite_database.sessions() as s:
+        assert s.query(Visit).count() == 0
+
+
+async def test_pin_a_visit_and_replan_the_pin_holds(sqlite_database: Database) -> None:
+    """Pin the PC setup to K03 at 14:00 and plan with the real optimizer: it is there."""
+    ids = build(sqlite_database, committed=False)
+    from dispatch.solve import SolveParams
+
+    planner = RealPlanner(SolveParams(time_limit=3, solution_limit=60, workers=1, explain=False))
+    app = host(sqlite_database, planner)
+    key = f"R{ids['r_pc']}"
+    async with app.run_test(size=SIZE) as pilot:
+        screen = board(app)
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = screen.query_one("#proposal", DataTable)
+        table.focus()
+        table.move_cursor(row=table.get_row_index(key))
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#pin-concierge").value = "K03"  # type: ignore[attr-defined]
+        app.screen.query_one("#pin-start", Input).value = "14:00"
+        app.screen.query_one("#pin-start", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.snapshot is not None and screen.snapshot.problem.visit(key).pinned is not None
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.proposal is not None and screen.proposal.assignment()[key] == ("K03", 14 * 3600)
+
+
+async def test_conflicting_commit_is_refused_with_a_message_and_reload(sqlite_database: Database) -> None:
+    """Another dispatcher changes a request after our plan: commit refused, board reloaded, nothing lost."""
+    ids = build(sqlite_database, committed=False)
+    app = host(sqlite_database, FakePlanner())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = board(app)
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        with sqlite_database.transaction() as s:
+            req = s.get(VisitRequest, ids["r_lan"])
+            assert req is not None
+            req.estimated_minutes = 120
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert screen.proposal is None  # reloaded
+        assert any("someone else" in n.message for n in app._notifications)
+    with sqlite_database.sessions() as s:
+        assert s.query(Visit).count() == 0
+
+
+async def test_emergency_on_a_planned_day_replans_from_now_and_shows_who_moves(sqlite_database: Database) -> None:
+    """An emergency at 11:00 on a planned day: re-plan from now; the change column shows before → after."""
+    ids = build(sqlite_database)
+    now = dt.datetime.combine(DAY, dt.time(11, 0))
+    with sqlite_database.transaction() as s:
+        v = s.get(Visit, ids["v_lan"])
+        assert v is not None
+        v.status, v.actual_start, v.actual_end, v.work_slip = "done", now.replace(hour=9, minute=40), now.replace(hour=10, minute=40), "ok"
+        emergency = VisitRequest(client_id=ids["c1"], office_id=ids["o3"], received_at=now, urgency="emergency",
+                                 deadline=now.replace(hour=18), estimated_minutes=60, required_skills=["network"],
+                                 description="全PCがネットに出られない")
+        s.add(emergency)
+        s.flush()
+        key = f"R{emergency.id}"
+    app = host(sqlite_database, FakePlanner(), now=now)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = board(app)
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        result = screen.replan_result
+        assert result is not None and key in result.inserted and key in screen.proposal.assignment()  # type: ignore[union-attr]
+        assert screen.proposal is not None and screen.proposal.assignment()[f"R{ids['r_lan']}"][1] == 9 * 3600 + 40 * 60
+        table = screen.query_one("#proposal", DataTable)
+        changes = [str(table.get_row_at(k)[6]) for k in range(table.row_count)]
+        assert "new" in changes
+        assert any(c.startswith("was ") for c in changes) == bool(result.moves)

@@ -1,0 +1,137 @@
+"""Small dialogs of the dispatch board: pin a visit, move one by hand, confirm a commit or a re-plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select
+
+
+def parse_hhmm(text: str) -> int | None:
+    """"13:30" → 810 minutes; "" → None; raises ValueError otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    t = dt.time.fromisoformat(text if len(text) > 4 else text.zfill(5))
+    return t.hour * 60 + t.minute
+
+
+DIALOG_CSS = """
+ModalScreen { align: center middle; }
+ModalScreen > Vertical { width: 64; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
+ModalScreen Label.error { color: $error; }
+ModalScreen Horizontal { height: auto; margin-top: 1; }
+ModalScreen Button { margin-right: 2; }
+"""
+
+
+class PinDialog(ModalScreen[tuple[str | None, int | None] | None]):
+    """Pin a visit to a concierge and/or a start time; both empty removes the pin."""
+
+    DEFAULT_CSS = DIALOG_CSS
+    BINDINGS = [("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, visit: str, concierges: list[tuple[str, str]], current: tuple[str | None, int | None]) -> None:
+        super().__init__()
+        self.visit = visit
+        self.concierges = concierges
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        conc, start = self.current
+        with Vertical():
+            yield Label(f"Pin {self.visit}: to a concierge, a start time, or both")
+            yield Select([(f"{c} {n}", c) for c, n in self.concierges], value=conc if conc else Select.NULL,
+                         prompt="any concierge", id="pin-concierge")
+            yield Input(value=f"{start // 60:02d}:{start % 60:02d}" if start is not None else "", placeholder="start HH:MM (empty: any time)",
+                        id="pin-start")
+            yield Label("", id="pin-error", classes="error")
+            with Horizontal():
+                yield Button("Pin", variant="primary", id="pin-ok")
+                yield Button("Cancel", id="pin-cancel")
+
+    @on(Button.Pressed, "#pin-cancel")
+    def cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#pin-ok")
+    def accept(self) -> None:
+        value = self.query_one("#pin-concierge", Select).value
+        conc = value if isinstance(value, str) else None
+        try:
+            start = parse_hhmm(self.query_one("#pin-start", Input).value)
+        except ValueError:
+            self.query_one("#pin-error", Label).update("start: write the time as HH:MM, e.g. 13:30")
+            return
+        self.dismiss((conc, start))
+
+
+class MoveDialog(ModalScreen[tuple[str, int | None] | None]):
+    """Move a visit by hand to a concierge, at a position in the route (empty: by time)."""
+
+    DEFAULT_CSS = DIALOG_CSS
+    BINDINGS = [("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, visit: str, concierges: list[tuple[str, str]], current: str | None) -> None:
+        super().__init__()
+        self.visit = visit
+        self.concierges = concierges
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Move {self.visit} by hand (the route's new times are shown)")
+            yield Select([(f"{c} {n}", c) for c, n in self.concierges], value=self.current or self.concierges[0][0],
+                         allow_blank=False, id="move-concierge")
+            yield Input(placeholder="position in the route, 1 = first (empty: by time)", id="move-position")
+            yield Label("", id="move-error", classes="error")
+            with Horizontal():
+                yield Button("Move", variant="primary", id="move-ok")
+                yield Button("Cancel", id="move-cancel")
+
+    @on(Button.Pressed, "#move-cancel")
+    def cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#move-ok")
+    def accept(self) -> None:
+        conc = self.query_one("#move-concierge", Select).value
+        text = self.query_one("#move-position", Input).value.strip()
+        if text and not (text.isdigit() and int(text) >= 1):
+            self.query_one("#move-error", Label).update("position: a number from 1, or empty")
+            return
+        assert isinstance(conc, str)
+        self.dismiss((conc, int(text) - 1 if text else None))
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Yes/no with a sentence saying what will happen."""
+
+    DEFAULT_CSS = DIALOG_CSS
+    BINDINGS = [("escape", "dismiss(False)", "No"), ("y", "dismiss(True)", "Yes"), ("n", "dismiss(False)", "No")]
+
+    def __init__(self, question: str, yes: str = "Yes") -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question)
+            with Horizontal():
+                yield Button(self.yes, variant="primary", id="confirm-yes")
+                yield Button("No", id="confirm-no")
+
+    @on(Button.Pressed, "#confirm-yes")
+    def yes_pressed(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#confirm-no")
+    def no_pressed(self) -> None:
+        self.dismiss(False)
