@@ -1,0 +1,114 @@
+"""Concierges as the admin screens read them: list lines, form text, and finding clients to pick.
+
+Saving goes through `data.records.save_concierge` (validation lives there); this module only reads,
+returning frozen dataclasses so a screen never holds an ORM row after its session closes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from data.errors import ConflictError, NotFoundError
+from data.models import Client, Concierge
+from data.records import WEEKDAYS, format_bool, format_float, format_time
+
+
+@dataclass(frozen=True)
+class ConciergeRow:
+    """One line of the concierge list."""
+
+    id: int
+    version: int
+    code: str
+    name: str
+    skills: tuple[str, ...]
+    working_days: tuple[str, ...]
+    """"mon" … "sun"."""
+    hours: str
+    """"09:00-18:00"."""
+    max_visits: int
+    home_address: str
+    dedicated: tuple[str, ...]
+    """Names of the clients this concierge is dedicated to."""
+    active: bool
+
+
+def _row(c: Concierge) -> ConciergeRow:
+    return ConciergeRow(
+        id=c.id, version=c.version, code=c.code, name=c.name, skills=tuple(c.skills or ()),
+        working_days=tuple(WEEKDAYS[d] for d in sorted(c.working_days or ())),
+        hours=f"{format_time(c.shift_start)}-{format_time(c.shift_end)}", max_visits=c.max_visits,
+        home_address=c.home_address, dedicated=tuple(cl.name for cl in sorted(c.dedicated_clients, key=lambda x: x.code)),
+        active=c.active,
+    )
+
+
+def concierge_rows(session: Session, *, search: str = "", include_inactive: bool = True) -> list[ConciergeRow]:
+    """Concierges by code; `search` words must each appear in the code, name, address or a skill."""
+    query = select(Concierge).options(selectinload(Concierge.dedicated_clients)).order_by(Concierge.code)
+    if not include_inactive:
+        query = query.where(Concierge.active.is_(True))
+    rows = [_row(c) for c in session.scalars(query)]
+    words = search.lower().split()
+    if words:
+        def matches(r: ConciergeRow) -> bool:
+            haystack = " ".join((r.code, r.name, r.home_address, *r.skills, *r.dedicated)).lower()
+            return all(w in haystack for w in words)
+        rows = [r for r in rows if matches(r)]
+    return rows
+
+
+def concierge_form_values(session: Session, concierge_id: int) -> tuple[dict[str, str], int]:
+    """The form text of a concierge (the fields `save_concierge` reads) and its version."""
+    c = session.get(Concierge, concierge_id)
+    if c is None:
+        raise NotFoundError(f"concierge {concierge_id} no longer exists")
+    values = {
+        "code": c.code, "name": c.name, "phone": c.phone or "", "email": c.email or "",
+        "home_address": c.home_address, "home_lat": format_float(c.home_lat), "home_lon": format_float(c.home_lon),
+        "skills": " ".join(c.skills or ()), "working_days": " ".join(WEEKDAYS[d] for d in sorted(c.working_days or ())),
+        "shift_start": format_time(c.shift_start), "shift_end": format_time(c.shift_end),
+        "max_visits": str(c.max_visits), "travel_profile": c.travel_profile, "active": format_bool(c.active),
+        "dedicated_clients": " ".join(cl.code for cl in sorted(c.dedicated_clients, key=lambda x: x.code)),
+    }
+    return values, c.version
+
+
+def set_concierge_active(session: Session, concierge_id: int, active: bool, *, expected_version: int | None = None) -> Concierge:
+    """Deactivate (no longer planned, history kept) or reactivate a concierge."""
+    c = session.get(Concierge, concierge_id)
+    if c is None:
+        raise NotFoundError(f"concierge {concierge_id} no longer exists")
+    if expected_version is not None and c.version != expected_version:
+        raise ConflictError(f"concierge {c.code} was changed by someone else since you opened it; reload and try again")
+    c.active = active
+    return c
+
+
+@dataclass(frozen=True)
+class ClientChoice:
+    """A client offered in a picker."""
+
+    id: int
+    code: str
+    name: str
+
+
+def find_clients(session: Session, search: str, *, limit: int = 20) -> list[ClientChoice]:
+    """Active clients whose code, name or kana contain every word of `search` (by code; at most `limit`)."""
+    clauses = []
+    for word in search.split():
+        pattern = f"%{word.replace('%', '').replace('_', '')}%"
+        clauses.append(or_(Client.name.ilike(pattern), Client.name_kana.ilike(pattern), Client.code.ilike(pattern)))
+    query = select(Client.id, Client.code, Client.name).where(Client.active.is_(True), *clauses)
+    return [ClientChoice(i, code, name) for i, code, name in session.execute(query.order_by(Client.code).limit(limit)).all()]
+
+
+def client_choice(session: Session, client_id: int) -> ClientChoice:
+    client = session.get(Client, client_id)
+    if client is None:
+        raise NotFoundError(f"client {client_id} no longer exists")
+    return ClientChoice(client.id, client.code, client.name)

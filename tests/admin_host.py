@@ -1,0 +1,36 @@
+"""A stand-in shell for the admin screens' tests: the demo business, a fixed clock, one pushed screen."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from textual.app import App
+from textual.screen import Screen
+
+from data.db import Database
+from data.demo import generate_demo
+from tui.context import AppContext, Role
+
+NOW = dt.datetime(2026, 11, 25, 10, 0)
+"""The fixed wall clock of the admin tests (a Wednesday)."""
+
+
+def demo_context(database: Database, *, demo: bool = True) -> AppContext:
+    """An admin's context on `database`, filled with the seed-7 demo business as of NOW."""
+    if demo:
+        with database.transaction() as session:
+            generate_demo(session, seed=7, today=NOW.date())
+    return AppContext(db=database, role=Role("admin"), clock=lambda: NOW)
+
+
+class AdminHost(App[None]):
+    """Pushes the screen built by `build` on mount (the real shell does this through navigation)."""
+
+    def __init__(self, build: Callable[[], Screen[Any]]) -> None:
+        super().__init__()
+        self.build = build
+
+    def on_mount(self) -> None:
+        self.push_screen(self.build())
