@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from data.errors import ConflictError, NotFoundError, ValidationError
 from data.models import PLANS, Client, Contract
-from data.records import Values, boolean, choice, integer, text, word_list
+from data.records import Values, boolean, choice, client_by_code, integer, required_text, text, word_list
 
 SERVICE_HOURS = ("evening", "saturday", "sunday_holiday")
 """Coverage beyond the standard weekdays 9:00-18:00 (each priced as a surcharge)."""
@@ -132,6 +132,23 @@ def earliest_cancellation(
     return CancellationTerms(requested_on, notice_end, minimum_end, notice_end, "notice")
 
 
+def choose_effective(terms: CancellationTerms, effective: str | None) -> CancellationTerms:
+    """`terms` moved to the month typed in `effective` (YYYY-MM; empty keeps the earliest).
+
+    A month earlier than the rules allow raises ValidationError naming the field `effective`.
+    """
+    chosen = parse_month(effective, "effective", required=False)
+    if chosen is None:
+        return terms
+    if chosen < terms.effective:
+        raise ValidationError(
+            f"effective: {format_month(chosen)} is too early; the earliest is {format_month(terms.effective)} "
+            f"({terms.decided_by})",
+            field="effective",
+        )
+    return CancellationTerms(terms.requested_on, chosen, terms.minimum_end, terms.notice_end, terms.decided_by)
+
+
 def contract_terms(contract: Contract, requested_on: dt.date) -> CancellationTerms:
     return earliest_cancellation(
         contract.start_month, requested_on, minimum_months=contract.minimum_months, notice_months=contract.notice_months
@@ -171,16 +188,7 @@ def cancel_contract(
     if contract.status != "active":
         when = f" (billing stops {format_month(contract.cancelled_effective)})" if contract.cancelled_effective else ""
         raise ValidationError(f"contract: already cancelled{when}", field="contract")
-    terms = contract_terms(contract, requested_on)
-    chosen = parse_month(effective, "effective", required=False)
-    if chosen is not None:
-        if chosen < terms.effective:
-            raise ValidationError(
-                f"effective: {format_month(chosen)} is too early; the earliest is {format_month(terms.effective)} "
-                f"({terms.decided_by})",
-                field="effective",
-            )
-        terms = CancellationTerms(requested_on, chosen, terms.minimum_end, terms.notice_end, terms.decided_by)
+    terms = choose_effective(contract_terms(contract, requested_on), effective)
     contract.status = "cancelled"
     contract.cancelled_effective = terms.effective
     return terms
@@ -228,7 +236,7 @@ def save_contract(
     Fields: plan, start_month (YYYY-MM), minimum_months, notice_months, service_hours (evening saturday
     sunday_holiday), fee_limit (yen), dedicated_required, tariff_ref; seat plans: variant, rounding;
     incident plans: billing, scope, max_incidents (required for monthly billing), personal_support,
-    approver. A new contract needs `client_id`. A client has at most one contract running at a time.
+    approver. A new contract needs `client_id` or the field `client` (a client code). A client has at most one contract running at a time.
     """
     plan = choice(values, "plan", PLANS)
     start = parse_month(values.get("start_month"), "start_month")
@@ -264,10 +272,13 @@ def save_contract(
         owner = contract.client_id
     else:
         if client_id is None:
-            raise ValidationError("client: required", field="client")
-        client = session.get(Client, client_id)
-        if client is None:
-            raise ValidationError(f"client: client {client_id} no longer exists", field="client")
+            client = client_by_code(session, required_text(values, "client", max_len=40))
+        else:
+            found = session.get(Client, client_id)
+            if found is None:
+                raise ValidationError(f"client: client {client_id} no longer exists", field="client")
+            client = found
+        client_id = client.id
         contract = Contract(client_id=client_id, plan=plan, start_month=start)
         owner = client_id
     if contract.cancelled_effective is not None and contract.cancelled_effective < add_months(start, minimum):
@@ -335,6 +346,8 @@ class ContractRow:
     client_name: str
     plan: str
     start_month: dt.date
+    minimum_months: int
+    notice_months: int
     service_hours: tuple[str, ...]
     fee_limit: Decimal | None
     status: str
@@ -343,6 +356,12 @@ class ContractRow:
     """Last day of service if cancellation were asked today."""
     summary: str
     """Plan details in a few words (variant/rounding or billing/scope/limit)."""
+
+    def terms(self, requested_on: dt.date) -> CancellationTerms:
+        """The earliest cancellation if asked on `requested_on`."""
+        return earliest_cancellation(
+            self.start_month, requested_on, minimum_months=self.minimum_months, notice_months=self.notice_months
+        )
 
     @property
     def plan_label(self) -> str:
@@ -365,16 +384,24 @@ def _summary(contract: Contract) -> str:
     return ", ".join(parts)
 
 
-def contract_rows(session: Session, today: dt.date, *, client_id: int | None = None) -> list[ContractRow]:
-    """Contracts (of one client, or all) with the earliest end of service if cancelled `today`."""
+def contract_rows(
+    session: Session, today: dt.date, *, client_id: int | None = None, search: str = "", limit: int = 500
+) -> list[ContractRow]:
+    """Contracts (of one client, or all; clients matching every word of `search` in code, name or kana)
+    with the earliest end of service if cancelled `today`; at most `limit` rows."""
     query = select(Contract, Client).join(Client, Contract.client_id == Client.id).order_by(Client.code, Contract.start_month)
     if client_id is not None:
         query = query.where(Contract.client_id == client_id)
+    for word in search.split():
+        pattern = f"%{word.replace('%', '').replace('_', '')}%"
+        query = query.where(or_(Client.name.ilike(pattern), Client.name_kana.ilike(pattern), Client.code.ilike(pattern)))
+    query = query.limit(limit)
     rows: list[ContractRow] = []
     for contract, client in session.execute(query).all():
         rows.append(ContractRow(
             id=contract.id, version=contract.version, client_id=client.id, client_code=client.code,
             client_name=client.name, plan=contract.plan, start_month=contract.start_month,
+            minimum_months=contract.minimum_months, notice_months=contract.notice_months,
             service_hours=tuple(contract.service_hours or ()), fee_limit=contract.fee_limit,
             status=contract.status, cancelled_effective=contract.cancelled_effective,
             earliest_end=contract_terms(contract, today).last_day, summary=_summary(contract),

@@ -203,3 +203,19 @@ def test_stale_edit_is_a_conflict(database: Database) -> None:
         assert contract is not None
         assert contract.start_month == D(2026, 4, 1) and contract.service_hours == ["evening"]
         assert contract.status == "active"
+
+
+def test_new_contract_by_client_code(database: Database) -> None:
+    """The form may name the client by code; an unknown code is shown under "client"."""
+    _client(database, "C0042")
+    with database.transaction() as s:
+        contract = save_contract(s, {"client": "C0042", "plan": "concierge_seats", "start_month": "2026-12"})
+        s.flush()
+        assert contract.client.code == "C0042"
+    with pytest.raises(ValidationError, match="C0099") as caught:
+        with database.transaction() as s:
+            save_contract(s, {"client": "C0099", "plan": "concierge_seats", "start_month": "2026-12"})
+    assert caught.value.field == "client"
+    with database.sessions() as s:
+        rows = contract_rows(s, D(2026, 12, 5), search="青葉")
+        assert [r.client_code for r in rows] == ["C0042"] and rows[0].earliest_end == D(2027, 2, 28)
