@@ -16,8 +16,12 @@ from data.db import Database
 RoleKind = Literal["admin", "dispatcher", "concierge"]
 
 #: What each role may open. A concierge sees their own day and the clients they serve, nothing else.
+#: "manage_clients" = add, edit and archive clients, offices and seats (the others only read them).
 CAPABILITIES: dict[str, frozenset[str]] = {
-    "admin": frozenset({"clients", "offices", "seats", "concierges", "contracts", "quote", "billing", "board", "day", "requests"}),
+    "admin": frozenset({
+        "clients", "offices", "seats", "concierges", "contracts", "quote", "billing", "board", "day", "requests",
+        "manage_clients",
+    }),
     "dispatcher": frozenset({"clients", "offices", "seats", "concierges", "board", "day", "requests"}),
     "concierge": frozenset({"clients", "offices", "seats", "day"}),
 }

@@ -39,14 +39,17 @@ Choices = list[tuple[str, str]]
 
 
 class FormField(Vertical):
-    """A label, an input (or a select when `choices` is given) and an error line under it."""
+    """A label, a compact input (or a select when `choices` is given) and an error line under it.
+
+    The field's id is `field-<name>` and its control's id `input-<name>`.
+    """
 
     DEFAULT_CSS = """
-    FormField { height: auto; margin: 0 0 0 0; }
+    FormField { height: auto; margin: 0 0 1 0; }
     FormField > .form-label { color: $text-muted; height: 1; }
     FormField > .form-error { color: $error; height: auto; display: none; }
     FormField.-invalid > .form-error { display: block; }
-    FormField.-invalid > Input { border: tall $error; }
+    FormField.-invalid > .form-label { color: $error; text-style: bold; }
     FormField > .form-hint { color: $text-muted; height: auto; }
     """
 
@@ -76,10 +79,10 @@ class FormField(Vertical):
             known = {v for _, v in self.choices}
             yield Select(
                 self.choices, value=self.initial if self.initial in known else Select.NULL,
-                allow_blank=not self.initial, id=f"input-{self.field_name}",
+                allow_blank=not self.initial, id=f"input-{self.field_name}", compact=True,
             )
         else:
-            yield Input(self.initial, placeholder=self.placeholder, id=f"input-{self.field_name}")
+            yield Input(self.initial, placeholder=self.placeholder, id=f"input-{self.field_name}", compact=True)
         if self.hint:
             yield Label(self.hint, classes="form-hint")
         yield Label("", classes="form-error")

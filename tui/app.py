@@ -1,0 +1,190 @@
+"""The Concierge Desk terminal app: the shell that every screen lives in.
+
+The app owns only navigation: which role is using it (picked at start-up unless `--as` says), the
+home screen of that role, the keys that open the other screens (tui.navigation), the command
+palette, the key list, the theme. Screens do the rest and receive an `AppContext`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from textual import on
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import ModalScreen
+
+from data.db import open_database
+from data.errors import DataError
+from data.queries import active_concierges, concierge_exists
+from tui.context import AppContext, Role
+from tui.messages import Navigate
+from tui.navigation import DESTINATIONS, NotAvailable, build, destination, home, offered
+from tui.palette import DeskCommands
+
+DARK_THEME = "textual-dark"
+LIGHT_THEME = "textual-light"
+
+
+class ConciergeApp(App[None]):
+    """The app shell; build it with `make_app`."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Concierge Desk"
+    COMMANDS = App.COMMANDS | {DeskCommands}
+    BINDINGS = [
+        Binding("question_mark", "show_keys", "Keys", key_display="?"),
+        Binding("f1", "show_keys", "Keys", show=False),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False),
+        Binding("escape", "go_back", "Back", show=False),
+        *[
+            Binding(d.key, f"go('{d.name}')", d.title, show=False)
+            for d in DESTINATIONS
+            if d.key is not None
+        ],
+    ]
+
+    def __init__(self, ctx: AppContext, *, pick_role: bool = False) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.role_chosen = not pick_role
+
+    # -- start-up ---------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.theme = DARK_THEME
+        if self.role_chosen:
+            self.go_home()
+            return
+        from tui.screens.role_picker import RolePickerScreen
+
+        try:
+            with self.ctx.db.sessions() as session:
+                concierges = active_concierges(session)
+        except DataError as exc:
+            self.notify(f"Could not read the concierges: {exc}", severity="error")
+            concierges = []
+        self.push_screen(RolePickerScreen(concierges), self.role_picked)
+
+    def role_picked(self, role: Role | None) -> None:
+        if role is None:
+            self.exit()
+            return
+        self.ctx.role = role
+        self.role_chosen = True
+        self.go_home()
+
+    def go_home(self) -> None:
+        """Show the role's home screen (the bottom of the stack)."""
+        self.sub_title = f"{self.ctx.role} · {self.ctx.db.describe()}"
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        first = home(self.ctx.role)
+        for candidate in (first, destination("clients")):
+            try:
+                self.push_screen(build(candidate.target, self.ctx, **self._home_arguments(candidate.name)))
+            except NotAvailable:
+                self.notify(f"{candidate.title} is not available yet; showing Clients instead.", severity="warning")
+                continue
+            return
+
+    def _home_arguments(self, name: str) -> dict[str, Any]:
+        if name == "day" and self.ctx.role.kind == "concierge":
+            return {"concierge_code": self.ctx.role.concierge_code}
+        return {}
+
+    # -- navigation -------------------------------------------------------------------------------
+    def open(self, name: str, **arguments: Any) -> None:
+        """Open destination `name` of tui.navigation, if this role may; otherwise say why not."""
+        if not self.role_chosen:
+            return
+        target = destination(name)
+        if not self.ctx.role.can(target.capability):
+            self.notify(f"{target.title} is not open to the {self.ctx.role.kind} role.", severity="error")
+            return
+        if target.needs_client and "client_id" not in arguments:
+            from tui.screens.client_picker import ClientPickerScreen
+
+            def picked(client_id: int | None) -> None:
+                if client_id is not None:
+                    self.open(name, client_id=client_id)
+
+            self.push_screen(ClientPickerScreen(self.ctx, title=target.title.rstrip("…")), picked)
+            return
+        arguments = {**self._home_arguments(name), **arguments}
+        try:
+            screen = build(target.target, self.ctx, **arguments)
+        except NotAvailable:
+            self.notify(f"{target.title} is not available yet in this build.", severity="warning")
+            return
+        except DataError as exc:
+            self.notify(f"{target.title} cannot be opened: {exc}", severity="error")
+            return
+        if target.top_level:
+            while len(self.screen_stack) > 2:
+                self.pop_screen()
+            if target.name == home(self.ctx.role).name and len(self.screen_stack) == 2:
+                return  # already there
+        self.push_screen(screen, self._result_of(target.title))
+
+    def _result_of(self, title: str) -> Callable[[object], None]:
+        def done(result: object) -> None:
+            if result is not None and title == "New visit request":
+                self.notify("Visit request saved.")
+
+        return done
+
+    @on(Navigate)
+    def navigate(self, message: Navigate) -> None:
+        self.open(message.destination, **message.arguments)
+
+    def action_go(self, name: str) -> None:
+        self.open(name)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "go":
+            return self.role_chosen and self.ctx.role.can(destination(str(parameters[0])).capability)
+        if action == "go_back":
+            return len(self.screen_stack) > 2 and not isinstance(self.screen, ModalScreen)
+        return True
+
+    def action_go_back(self) -> None:
+        self.pop_screen()
+
+    # -- keys and looks ---------------------------------------------------------------------------
+    def action_show_keys(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        here = [
+            (self.get_key_display(b.binding), b.binding.description or b.binding.action)
+            for b in self.active_bindings.values()
+            if b.enabled and b.binding.description and not b.binding.system
+        ]
+        screens = [(d.key or "Ctrl+P", d.title, d.help) for d in offered(self.ctx.role)] if self.role_chosen else []
+        self.push_screen(HelpScreen(here, screens))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
+
+
+def make_app(ctx: AppContext, *, pick_role: bool = False) -> ConciergeApp:
+    """The app on `ctx` (tests pass a test database and a fixed clock); `pick_role` shows the role picker."""
+    return ConciergeApp(ctx, pick_role=pick_role)
+
+
+def run_app(db_target: str | None, role: str | None, *, clock: Callable[[], dt.datetime] | None = None) -> None:
+    """`concierge [--db …] [--as …]`: open the database, then the app (role picker without `--as`)."""
+    database = open_database(db_target)
+    chosen = Role.parse(role) if role else Role("admin")
+    if chosen.kind == "concierge" and chosen.concierge_code:
+        with database.sessions() as session:
+            if not concierge_exists(session, chosen.concierge_code):
+                raise DataError(f"--as {role}: there is no concierge with code {chosen.concierge_code!r}")
+    ctx = AppContext(database, chosen, clock=clock) if clock else AppContext(database, chosen)
+    make_app(ctx, pick_role=role is None).run()
+
+
+__all__ = ["ConciergeApp", "make_app", "run_app"]

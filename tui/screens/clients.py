@@ -1,0 +1,332 @@
+"""The client list: filter as you type, sort by any column, open, add, edit, archive.
+
+Rows come a page at a time from `data.queries.list_clients` in a thread worker, so 10,000 clients
+open as fast as 40; the next page loads when the cursor nears the end. A concierge sees only the
+clients they serve and no fees.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.events import Resize
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.widgets.data_table import ColumnKey
+
+from data.archive import set_client_active
+from data.errors import DataError
+from data.queries import CLIENT_SORTS, PLAN_LABELS, ClientPage, ClientRow, ClientSort, list_clients
+from tui.context import AppContext
+from tui.messages import Navigate
+from tui.widgets.confirm import ConfirmDialog
+
+PAGE = 200
+FILTER_DELAY = 0.15
+"""Seconds of typing pause before the list is searched again."""
+
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    # key, label, width (name gets the rest of the room)
+    ("name", "Name", 0),
+    ("offices", "Off", 3),
+    ("pcs", "PCs", 4),
+    ("servers", "Srv", 3),
+    ("plan", "Plan", 9),
+    ("dedicated", "Dedicated", 10),
+    ("fee", "Fee/month", 9),
+)
+
+
+def yen(amount: Decimal | None) -> str:
+    return "" if amount is None else f"¥{amount:,.0f}"
+
+
+class ClientsScreen(Screen[None]):
+    """Every client (that this role may see) in a table."""
+
+    BINDINGS = [
+        Binding("enter", "open_client", "Open", show=True),
+        Binding("slash", "focus_filter", "Filter", key_display="/"),
+        Binding("s", "next_sort", "Sort"),
+        Binding("n", "new_client", "New"),
+        Binding("e", "edit_client", "Edit"),
+        Binding("a", "archive_client", "Archive"),
+        Binding("h", "toggle_archived", "Archived"),
+        Binding("q", "quote_client", "Quote"),
+        Binding("escape", "leave_filter", "Clear filter", show=False),
+    ]
+
+    class Loaded(Message):
+        """A page of clients arrived from the worker."""
+
+        def __init__(self, page: ClientPage, generation: int) -> None:
+            super().__init__()
+            self.page = page
+            self.generation = generation
+
+    class LoadFailed(Message):
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.rows: list[ClientRow] = []
+        self.total = 0
+        self.sort: ClientSort = "name"
+        self.descending = False
+        self.show_archived = False
+        self.generation = 0
+        self.loading_more = False
+        self.filter_timer: Timer | None = None
+        self.keep_cursor_on: int | None = None
+
+    @property
+    def manages(self) -> bool:
+        return self.ctx.role.can("manage_clients")
+
+    @property
+    def shows_fees(self) -> bool:
+        return self.ctx.role.can("quote")
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label(self.heading(), id="clients-title", classes="screen-title")
+        yield Input(placeholder="Filter: part of a name, kana or code  (/)", id="filter", classes="filter")
+        table: DataTable[str | Text] = DataTable(id="clients", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Label("Loading…", id="clients-status", classes="status-line")
+        yield Footer()
+
+    def heading(self) -> str:
+        if self.ctx.role.kind == "concierge":
+            return f"Clients served by {self.ctx.role.concierge_code}"
+        return "Clients" + (" (archived included)" if self.show_archived else "")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#clients", DataTable)
+        for key, label, width in COLUMNS:
+            if key == "fee" and not self.shows_fees:
+                continue
+            table.add_column(label, key=key, width=width or self.name_width())
+        self.reload()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        if self.rows:  # back from a detail view or a form: show what changed
+            self.reload(keep_cursor=True)
+
+    # -- loading ----------------------------------------------------------------------------------
+    def name_width(self) -> int:
+        fixed = sum(w + 2 for k, _, w in COLUMNS if w and (k != "fee" or self.shows_fees))
+        return max(16, self.app.size.width - fixed - 4)
+
+    @on(Resize)
+    def fit_columns(self) -> None:
+        table = self.query_one("#clients", DataTable)
+        column = table.columns.get(ColumnKey("name"))
+        if column is not None:
+            column.width = self.name_width()
+            table.refresh(layout=True)
+
+    def reload(self, *, keep_cursor: bool = False) -> None:
+        """Load the first page again (new filter, sort, or data changed)."""
+        table = self.query_one("#clients", DataTable)
+        if keep_cursor and self.rows and 0 <= table.cursor_row < len(self.rows):
+            self.keep_cursor_on = self.rows[table.cursor_row].id
+        self.generation += 1
+        self.load(self.query_one("#filter", Input).value, 0, self.generation)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="clients")
+    def load(self, search: str, offset: int, generation: int) -> None:
+        """Read one page in a thread; the result comes back as a Loaded message."""
+        served = self.ctx.role.concierge_code if self.ctx.role.kind == "concierge" else None
+        try:
+            with self.ctx.db.sessions() as session:
+                page = list_clients(
+                    session, search=search, sort=self.sort, descending=self.descending, offset=offset, limit=PAGE,
+                    include_archived=self.show_archived, served_by=served, with_fees=self.shows_fees,
+                )
+        except DataError as exc:
+            self.post_message(self.LoadFailed(str(exc)))
+            return
+        except Exception as exc:
+            self.post_message(self.LoadFailed(f"the client list could not be read ({exc.__class__.__name__}: {exc})"))
+            return
+        self.post_message(self.Loaded(page, generation))
+
+    @on(Loaded)
+    def show_page(self, message: Loaded) -> None:
+        if message.generation != self.generation:
+            return  # an older search finished late
+        table = self.query_one("#clients", DataTable)
+        page = message.page
+        if page.offset == 0:
+            self.rows = []
+            table.clear()
+        self.loading_more = False
+        self.total = page.total
+        for row in page.rows:
+            self.rows.append(row)
+            table.add_row(*self.cells(row), key=str(row.id))
+        self.update_status()
+        if self.keep_cursor_on is not None:
+            index = next((i for i, r in enumerate(self.rows) if r.id == self.keep_cursor_on), None)
+            if index is not None:
+                table.move_cursor(row=index)
+            self.keep_cursor_on = None
+
+    @on(LoadFailed)
+    def show_failure(self, message: LoadFailed) -> None:
+        self.loading_more = False
+        self.query_one("#clients-status", Label).update(f"Could not load clients: {message.error}")
+        self.notify(f"Could not load clients: {message.error}", severity="error")
+
+    def cells(self, row: ClientRow) -> list[str | Text]:
+        name = Text(row.name, style="dim" if not row.active else "")
+        if not row.active:
+            name.append(" (archived)", style="italic")
+        cells: list[str | Text] = [
+            name,
+            Text(str(row.offices), justify="right"),
+            Text(str(row.pcs), justify="right"),
+            Text(str(row.servers), justify="right"),
+            PLAN_LABELS.get(row.plan or "", row.plan or "—"),
+            row.dedicated or "",
+        ]
+        if self.shows_fees:
+            cells.append(Text(yen(row.monthly_fee), justify="right"))
+        return cells
+
+    def update_status(self) -> None:
+        shown = len(self.rows)
+        more = f", showing {shown} (more load as you scroll)" if shown < self.total else ""
+        direction = "↓" if self.descending else "↑"
+        noun = "client" if self.total == 1 else "clients"
+        text = f"{self.total} {noun}{more} · sorted by {self.sort} {direction}"
+        if not self.total and self.query_one("#filter", Input).value:
+            text = "No client matches the filter · Escape clears it"
+        self.query_one("#clients-status", Label).update(text)
+
+    @on(DataTable.RowHighlighted, "#clients")
+    def load_more_near_end(self, event: DataTable.RowHighlighted) -> None:
+        if not self.loading_more and len(self.rows) < self.total and event.cursor_row >= len(self.rows) - 20:
+            self.loading_more = True
+            self.load(self.query_one("#filter", Input).value, len(self.rows), self.generation)
+
+    # -- filter and sort --------------------------------------------------------------------------
+    @on(Input.Changed, "#filter")
+    def filter_changed(self) -> None:
+        if self.filter_timer is not None:
+            self.filter_timer.stop()
+        self.filter_timer = self.set_timer(FILTER_DELAY, self.reload)
+
+    @on(Input.Submitted, "#filter")
+    def filter_done(self) -> None:
+        self.query_one("#clients", DataTable).focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_leave_filter(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        filter_input.value = ""
+        self.query_one("#clients", DataTable).focus()
+
+    @on(DataTable.HeaderSelected, "#clients")
+    def sort_by_header(self, event: DataTable.HeaderSelected) -> None:
+        for key in CLIENT_SORTS:
+            if key == event.column_key.value:
+                self.set_sort(key)
+
+    def action_next_sort(self) -> None:
+        order = [s for s in CLIENT_SORTS if s != "code"]
+        index = order.index(self.sort) if self.sort in order else -1
+        self.set_sort(order[(index + 1) % len(order)])
+
+    def set_sort(self, key: ClientSort) -> None:
+        if key == self.sort:
+            self.descending = not self.descending
+        else:
+            self.sort, self.descending = key, key in ("offices", "pcs", "servers")
+        self.reload()
+
+    def action_toggle_archived(self) -> None:
+        self.show_archived = not self.show_archived
+        self.query_one("#clients-title", Label).update(self.heading())
+        self.reload()
+
+    # -- actions on the highlighted client --------------------------------------------------------
+    def current(self) -> ClientRow | None:
+        table = self.query_one("#clients", DataTable)
+        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
+            return None
+        return self.rows[table.cursor_row]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("new_client", "edit_client", "archive_client", "toggle_archived"):
+            return self.manages
+        if action == "quote_client":
+            return self.shows_fees
+        if action == "leave_filter":
+            return self.query_one("#filter", Input).has_focus or bool(self.query_one("#filter", Input).value)
+        if action == "open_client":
+            return not self.query_one("#filter", Input).has_focus
+        return True
+
+    @on(DataTable.RowSelected, "#clients")
+    def action_open_client(self) -> None:
+        row = self.current()
+        if row is not None:
+            self.post_message(Navigate("open-client", client_id=row.id))
+
+    def action_quote_client(self) -> None:
+        row = self.current()
+        if row is not None:
+            self.post_message(Navigate("quote-client", client_id=row.id))
+
+    def action_new_client(self) -> None:
+        from tui.screens.client_form import ClientFormScreen
+
+        def created(client_id: int | None) -> None:
+            if client_id is not None:
+                self.keep_cursor_on = client_id
+                self.post_message(Navigate("open-client", client_id=client_id))
+
+        self.app.push_screen(ClientFormScreen(self.ctx), created)
+
+    def action_edit_client(self) -> None:
+        from tui.screens.client_form import ClientFormScreen
+
+        row = self.current()
+        if row is not None:
+            self.app.push_screen(ClientFormScreen(self.ctx, client_id=row.id))
+
+    def action_archive_client(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        restore = not row.active
+        verb = "Restore" if restore else "Archive"
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                with self.ctx.db.transaction() as session:
+                    set_client_active(session, row.id, restore)
+            except DataError as exc:
+                self.notify(f"{row.name} was not {verb.lower()}d: {exc}", severity="error")
+                return
+            self.notify(f"{row.name} {'restored' if restore else 'archived'}.")
+            self.reload(keep_cursor=True)
+
+        detail = "It leaves the list; its visits, incidents and invoices are kept. H shows archived clients."
+        self.app.push_screen(ConfirmDialog(f"{verb} {row.name}?", yes=verb, detail="" if restore else detail), answered)
