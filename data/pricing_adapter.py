@@ -1,24 +1,130 @@
-"""`BillingRules` over the `pricing` package (tariff, seat quote, incident levels and fees, invoice totals).
+"""`BillingRules` over the `pricing` package: tariff, seat quote, incident levels and fees, invoice totals.
 
-Filled in as the pricing modules land; until then `PricingRules.load` says which one is missing.
+`PricingRules.load(ref)` reads a tariff ("default" = the one shipped with `pricing`, else a TOML file path)
+and checks its `[incident_plans]` section once; every method then converts between the plain values of
+`data.billing_rules` and the pricing functions. No fee is computed here.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from types import ModuleType
 
-from data.billing_rules import BillingRules
+from data.billing_rules import FeeLine, IncidentFacts, Level, OfficeSeats, RateTotal, Totals
 from data.errors import DataError
+from pricing import incident_fees, invoice
+from pricing import incidents as levels
+from pricing.incident_tariff import IncidentTariff, incident_tariff
+from pricing.tariff import Tariff, load_tariff
 
-REQUIRED = ("pricing.tariff", "pricing.quote", "pricing.incidents", "pricing.incident_fees", "pricing.invoice")
+DEFAULT_REFS = ("", "default")
+
+
+def tariff_path(tariff_ref: str) -> Path | None:
+    """None for the shipped tariff ("default"), else the file the reference names."""
+    ref = (tariff_ref or "").strip()
+    return None if ref in DEFAULT_REFS else Path(ref).expanduser()
 
 
 class PricingRules:
+    """The fee rules of one tariff, as `data.billing_rules.BillingRules`."""
+
+    def __init__(self, tariff: Tariff, incidents: IncidentTariff | None = None) -> None:
+        self.tariff = tariff
+        self.incidents = incidents if incidents is not None else incident_tariff(tariff)
+
     @classmethod
-    def load(cls, tariff_ref: str = "default") -> BillingRules:
-        for name in REQUIRED:
-            try:
-                importlib.import_module(name)
-            except ModuleNotFoundError:
-                raise DataError(f"billing needs {name}, which this build does not have yet") from None
-        raise DataError("billing rules over pricing are not wired yet (data/pricing_adapter.py)")
+    def load(cls, tariff_ref: str = "default") -> PricingRules:
+        """The rules of the named tariff; TariffError (a PricingError) names the file and key at fault."""
+        return cls(load_tariff(tariff_path(tariff_ref)))
+
+    # --- tariff facts ---------------------------------------------------------------------------------
+
+    @property
+    def tariff_version(self) -> str:
+        return self.tariff.version
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return self.incidents.scopes
+
+    # --- seat plans -----------------------------------------------------------------------------------
+
+    def seat_plan_lines(
+        self, offices: Sequence[OfficeSeats], *, variant: str, rounding: str, service_hours: Sequence[str]
+    ) -> list[FeeLine]:
+        """Monthly base fee lines of a seat plan (per-cluster units, or the two-tier base unit) + surcharges."""
+        _module("pricing.quote")
+        raise DataError("seat-plan billing over pricing.quote is not wired yet (data/pricing_adapter.py)")
+
+    def spot_fee(self) -> Decimal:
+        return self.tariff.spot_fee_net
+
+    def nonroutine_hourly_rate(self) -> Decimal | None:
+        """The tariff has no rate for non-routine work: the settings decide (see data/billing.py)."""
+        return None
+
+    # --- incident plans -------------------------------------------------------------------------------
+
+    def incident_level(self, facts: IncidentFacts, *, scope: str) -> Level:
+        result = levels.incident_level(to_pricing_facts(facts), scope=scope, tariff=self.incidents)
+        return Level(result.level, result.reason)
+
+    def annual_base_fee(self, scope: str) -> Decimal:
+        return incident_fees.annual_base_fee(self.incidents, scope=scope)
+
+    def monthly_base_fee(self, scope: str, max_incidents: int) -> Decimal:
+        return incident_fees.monthly_base_fee(self.incidents, scope=scope, max_incidents=max_incidents)
+
+    def incident_fee(self, level: str, *, billing: str, scope: str, beyond_maximum: bool) -> Decimal:
+        return incident_fees.incident_fee(self.incidents, level, plan=billing, scope=scope, beyond_maximum=beyond_maximum)
+
+    def chart_fee(self, *, scope: str) -> Decimal:
+        return incident_fees.chart_creation(self.incidents, plan="annual", scope=scope).fee
+
+    def default_fee_limit(self, *, scope: str) -> Decimal:
+        return incident_fees.default_fee_limit(self.incidents, scope=scope)
+
+    def cap_fee(self, fee: Decimal, *, limit: Decimal, continuation_approved: bool) -> tuple[Decimal, bool]:
+        capped = incident_fees.cap_fee(fee, limit=limit, continuation_approved=continuation_approved)
+        return capped.billed, capped.limit_reached
+
+    def support_priority(self, billing: str) -> int:
+        """Service priority of an incident plan (higher first): monthly before annual."""
+        return incident_fees.support_priority(self.incidents, plan=billing)
+
+    # --- invoices -------------------------------------------------------------------------------------
+
+    def invoice_totals(self, lines: Sequence[FeeLine]) -> Totals:
+        totals = invoice.invoice_totals(lines)
+        return Totals(
+            per_rate=tuple(RateTotal(rate=r.rate, net=r.net, tax=r.tax) for r in totals.per_rate),
+            net_total=totals.net_total, tax=totals.tax, gross_total=totals.gross_total,
+        )
+
+
+def to_pricing_facts(facts: IncidentFacts) -> levels.IncidentFacts:
+    """The level table's input from the records' plain values (checked by pricing)."""
+    return levels.IncidentFacts(
+        mail_round_trips=facts.mail_round_trips,
+        reply_round_trips=facts.reply_round_trips,
+        call_minutes=tuple(facts.call_minutes),
+        chat_minutes=facts.chat_minutes,
+        onsite_visits=facts.onsite_visits,
+        investigation=facts.investigation,
+        urgent=facts.urgent,
+        consulting=facts.consulting,
+        open_days=facts.open_days,
+    )
+
+
+def _module(name: str) -> ModuleType:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            raise DataError(f"billing needs {name}, which this build does not have yet") from None
+        raise

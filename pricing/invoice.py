@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Protocol
 
 from pricing.errors import PricingError
-
-YEN = Decimal(1)
-TAX_ROUNDING = ROUND_DOWN
-"""Consumption tax is rounded down to the yen, once per tax rate per invoice."""
+from pricing.money import TAX_ROUNDING, YEN
 
 
 class TaxableLine(Protocol):
@@ -47,7 +44,7 @@ class InvoiceTotals:
 
 
 def consumption_tax(net: Decimal, rate: Decimal) -> Decimal:
-    """Tax on one rate's net subtotal: net × rate, rounded down to the yen (the one rounding step)."""
+    """Tax on one rate's net subtotal: net × rate, rounded down to the yen (`pricing.money.TAX_ROUNDING`, the one step)."""
     return (net * rate).quantize(YEN, rounding=TAX_ROUNDING)
 
 
