@@ -1,0 +1,95 @@
+"""The confirmation before cancelling a contract: the earliest end of service, an optional later month."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from data.contracts import CancellationTerms, ContractRow, cancel_contract, choose_effective, format_month
+from data.errors import ConflictError, DataError, ValidationError
+from tui.context import AppContext
+from tui.widgets.form import FormField, clear_errors, form_values, show_error
+
+
+class CancelContractDialog(ModalScreen[CancellationTerms | None]):
+    """Shows when the service would end and records the cancellation only on "Cancel contract".
+
+    Dismisses with the recorded terms, or None when the admin keeps the contract (or it changed meanwhile).
+    """
+
+    DEFAULT_CSS = """
+    CancelContractDialog { align: center middle; }
+    CancelContractDialog > Vertical {
+        width: 90%; max-width: 76; height: auto; border: thick $warning; background: $surface; padding: 1 2;
+    }
+    CancelContractDialog #question { text-style: bold; }
+    CancelContractDialog #terms { margin: 1 0; }
+    CancelContractDialog Horizontal { height: auto; align-horizontal: right; }
+    CancelContractDialog Button { margin-left: 2; }
+    """
+    BINDINGS = [Binding("escape", "keep", "Keep contract")]
+
+    def __init__(self, ctx: AppContext, row: ContractRow) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.row = row
+        self.earliest = row.terms(ctx.today())
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Cancel the {self.row.plan_label} contract of {self.row.client_name}?", id="question")
+            yield Static(self.earliest.describe(), id="terms")
+            yield FormField(
+                "End billing from month", "effective", placeholder=format_month(self.earliest.effective),
+                hint=f"Empty: the earliest ({format_month(self.earliest.effective)}); or a later month (YYYY-MM)",
+            )
+            with Horizontal():
+                yield Button("Keep contract (Esc)", id="keep")
+                yield Button("Cancel contract", id="confirm", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#keep", Button).focus()
+
+    @on(Input.Changed, "#input-effective")
+    def preview(self) -> None:
+        """Say when the service ends for the month typed so far (the rule lives in data.contracts)."""
+        try:
+            terms = choose_effective(self.earliest, form_values(self)["effective"])
+        except ValidationError as exc:
+            show_error(self, exc)
+            self.query_one("#input-effective").focus()
+            return
+        clear_errors(self)
+        text = terms.describe() if terms is self.earliest else (
+            f"Service ends {terms.last_day.isoformat()} (last billed month {format_month(terms.last_billed_month)})."
+        )
+        self.query_one("#terms", Static).update(text)
+
+    @on(Button.Pressed, "#confirm")
+    def cancel_now(self) -> None:
+        try:
+            with self.ctx.db.transaction() as session:
+                terms = cancel_contract(
+                    session, self.row.id, self.ctx.today(), effective=form_values(self)["effective"],
+                    expected_version=self.row.version,
+                )
+        except ValidationError as exc:
+            if not show_error(self, exc):
+                self.notify(str(exc), severity="error", title="Not cancelled")
+            return
+        except ConflictError as exc:
+            self.notify(f"{exc}. The list has been reloaded.", severity="error", title="Not cancelled")
+            self.dismiss(None)
+            return
+        except DataError as exc:
+            self.notify(str(exc), severity="error", title="Not cancelled")
+            return
+        self.dismiss(terms)
+
+    @on(Button.Pressed, "#keep")
+    def action_keep(self) -> None:
+        self.dismiss(None)
