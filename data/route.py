@@ -304,4 +304,10 @@ def route_ics(route: DayRoute) -> bytes:
         cal.add_component(ev)
     if hasattr(cal, "add_missing_timezones"):
         cal.add_missing_timezones()  # a VTIMEZONE for Asia/Tokyo, so every calendar app reads the times
-    return cal.to_ical()
+    ics: bytes = cal.to_ical()
+    return ics
+
+
+def concierge_codes(session: Session) -> list[tuple[str, str]]:
+    """Active concierges as (code, name), by code: the day screen's concierge switch."""
+    return [(c.code, c.name) for c in session.scalars(select(Concierge).where(Concierge.active.is_(True)).order_by(Concierge.code))]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from board_scenario import DAY, NOW, build
@@ -179,3 +180,31 @@ async def test_emergency_on_a_planned_day_replans_from_now_and_shows_who_moves(s
         changes = [str(table.get_row_at(k)[6]) for k in range(table.row_count)]
         assert "new" in changes
         assert any(c.startswith("was ") for c in changes) == bool(result.moves)
+
+
+async def test_a_long_real_plan_leaves_the_board_answering_and_cancel_keeps_the_best_plan(sqlite_database: Database) -> None:
+    """A 60-second search in a child process: keys are answered and progress moves; x returns the best plan so far."""
+    from dispatch.solve import SolveParams
+
+    build(sqlite_database, committed=False)
+    planner = RealPlanner(SolveParams(time_limit=60, workers=1, explain=False))
+    app = host(sqlite_database, planner)
+    seen: list[Message] = []
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        screen = board(app)
+        started = time.monotonic()
+        await pilot.press("p")
+        while not any(isinstance(m, SolveProgress) for m in seen) and time.monotonic() - started < 40:
+            await pilot.pause(0.1)
+        assert screen.running and any(isinstance(m, SolveProgress) for m in seen)
+        first = str(screen.query_one("#progress", Static).render())
+        await pilot.press("down", "down")  # answered while the search runs in its own process
+        assert screen.query_one("#request-table", DataTable).cursor_row == 2 and screen.running
+        await pilot.pause(1.2)
+        assert str(screen.query_one("#progress", Static).render()) != first  # elapsed time moves
+        await pilot.press("x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert time.monotonic() - started < 50
+        assert screen.proposal is not None and screen.proposal.status.value == "cancelled" and screen.proposal.planned > 0
+        assert "best plan so far" in str(screen.query_one("#progress", Static).render())

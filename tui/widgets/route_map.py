@@ -105,10 +105,11 @@ def draw_route(home: MapPoint | None, stops: list[MapPoint], width: int, height:
     for p in points:
         x, y = to_dots(p)
         style = "bold black on yellow" if p is home else "bold white on dark_orange"
-        col, row = min(x // 2, width - len(p.label)), y // 4
-        while (col, row) in taken and col + 1 < width:  # stops at one office: labels side by side
-            col += 1
-        taken.add((col, row))
+        base, row = max(0, min(x // 2, width - len(p.label))), min(y // 4, height - 1)
+        # stops at one office: labels side by side (to the right, or to the left at the edge)
+        candidates = [base + d for k in range(width) for d in ((k, -k) if k else (0,))]
+        col = next((c for c in candidates if 0 <= c <= width - len(p.label) and not taken & {(c + i, row) for i in range(len(p.label))}), base)
+        taken.update((col + i, row) for i in range(len(p.label)))
         canvas.put(col, row, p.label, style)
     return canvas.render()
 
