@@ -29,7 +29,8 @@ class ClientFormScreen(RecordFormScreen):
 
     def write(self, session: Session, values: dict[str, str]) -> int:
         merged = {**self.values, **values}  # keeps fields the form does not show (active)
-        client = save_client(session, merged, client_id=self.record_id, expected_version=self.version)
+        with session.no_autoflush:  # save_client looks up the next free code before the row is complete
+            client = save_client(session, merged, client_id=self.record_id, expected_version=self.version)
         session.flush()
         return client.id
 

@@ -9,6 +9,7 @@ offers to reload their version; any other failure is a sentence.
 
 from __future__ import annotations
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from textual import on
 from textual.app import ComposeResult
@@ -102,6 +103,11 @@ class RecordFormScreen(Screen[int | None]):
             clear_errors(self)
             message.update(str(exc))
             self.notify(f"Not saved: {exc}", severity="error")
+            return
+        except SQLAlchemyError as exc:  # a constraint the validators missed: still a sentence, not a traceback
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+            message.update(f"The database refused it: {reason}")
+            self.notify(f"Not saved: the database refused it ({reason})", severity="error")
             return
         self.notify(self.saved_text(values))
         self.dismiss(record_id)
