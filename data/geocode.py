@@ -178,10 +178,10 @@ def _parse_towns(lines: list[str]) -> dict[str, _Town]:
     """T lines of one municipality -> towns by key, chōme grouped under their town."""
     grouped: dict[str, list[tuple[str, int | None, float, float]]] = {}
     for line in lines:
-        _, _, town, lat, lon = line.split("\t")
+        _, _, town, lat_text, lon_text = line.split("\t")
         m = _CHOME.match(town)
         base, n = (m.group(1), _kanji_number(m.group(2))) if m else (town, None)
-        grouped.setdefault(_strip_aza(_key(base)), []).append((town if m else base, n, float(lat), float(lon)))
+        grouped.setdefault(_strip_aza(_key(base)), []).append((town if m else base, n, float(lat_text), float(lon_text)))
     towns: dict[str, _Town] = {}
     for k, entries in grouped.items():
         plain = [e for e in entries if e[1] is None]
@@ -458,7 +458,7 @@ def _offline(address: str) -> tuple[GeocodeResult | None, str]:
     text = _width(address).strip("、,")
     if text.startswith("日本"):
         text = text.removeprefix("日本国").removeprefix("日本")
-    shown = text
+    shown = address.strip()
     postal = None
     m = _POSTAL.match(text) or _POSTAL_ANYWHERE.search(text)
     if m:
