@@ -7,15 +7,12 @@ and checks its `[incident_plans]` section once; every method then converts betwe
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 
 from data.billing_rules import FeeLine, IncidentFacts, Level, OfficeSeats, RateTotal, Totals
-from data.errors import DataError
-from pricing import incident_fees, invoice
+from pricing import incident_fees, invoice, quote
 from pricing import incidents as levels
 from pricing.incident_tariff import IncidentTariff, incident_tariff
 from pricing.tariff import Tariff, load_tariff
@@ -57,8 +54,20 @@ class PricingRules:
         self, offices: Sequence[OfficeSeats], *, variant: str, rounding: str, service_hours: Sequence[str]
     ) -> list[FeeLine]:
         """Monthly base fee lines of a seat plan (per-cluster units, or the two-tier base unit) + surcharges."""
-        _module("pricing.quote")
-        raise DataError("seat-plan billing over pricing.quote is not wired yet (data/pricing_adapter.py)")
+        offices_in = [
+            quote.OfficeInput(name=o.name, lat=o.lat, lon=o.lon, pcs=o.pcs, servers=o.servers, other_seats=o.other_seats) for o in offices
+        ]
+        options = quote.QuoteOptions(rounding=rounding, service_hours=tuple(service_hours))
+        rate = self.tax_rate
+        return [
+            FeeLine(label=line.label, basis=line.basis, quantity=line.quantity, unit_price=line.unit_price, net=line.net, tax_rate=rate)
+            for line in quote.plan_lines(offices_in, options, self.tariff, variant=variant)
+        ]
+
+    @property
+    def tax_rate(self) -> Decimal:
+        """The tariff's consumption tax rate as a fraction (10 % → 0.10)."""
+        return self.tariff.tax_rate_pct / Decimal(100)
 
     def spot_fee(self) -> Decimal:
         return self.tariff.spot_fee_net
@@ -120,11 +129,3 @@ def to_pricing_facts(facts: IncidentFacts) -> levels.IncidentFacts:
         open_days=facts.open_days,
     )
 
-
-def _module(name: str) -> ModuleType:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            raise DataError(f"billing needs {name}, which this build does not have yet") from None
-        raise
