@@ -12,7 +12,6 @@ dedicated concierge of, and the clients of visits assigned to them.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,7 +20,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from data.errors import NotFoundError
+from data.errors import DataError, NotFoundError
 from data.models import Client, Concierge, Contract, Office, Seat, Visit, VisitRequest
 from data.records import format_time
 
@@ -219,8 +218,13 @@ def list_clients(
     include_archived: bool = False,
     served_by: str | None = None,
     with_fees: bool = False,
+    tariff_path: str | None = None,
+    today: dt.date | None = None,
 ) -> ClientPage:
-    """A page of clients matching `search` (words in name, kana or code), sorted by `sort`."""
+    """A page of clients matching `search` (words in name, kana or code), sorted by `sort`.
+
+    `with_fees` adds the monthly fee of seat-plan clients (see `monthly_fees`; `today` dates old devices).
+    """
     where: list[ColumnElement[bool]] = []
     clause = _search_clause(search)
     if clause is not None:
@@ -245,7 +249,7 @@ def list_clients(
     ids = list(session.scalars(select(Client.id).where(*where).order_by(*order).offset(offset).limit(limit)))
     rows = client_rows(session, ids)
     if with_fees:
-        fees = monthly_fees(session, ids)
+        fees = monthly_fees(session, ids, tariff_path=tariff_path, today=today)
         rows = [_with_fee(r, fees.get(r.id)) for r in rows]
     return ClientPage(tuple(rows), total, offset)
 
@@ -301,27 +305,42 @@ def client_rows(session: Session, ids: Sequence[int]) -> list[ClientRow]:
     return result
 
 
-def monthly_fees(session: Session, ids: Sequence[int]) -> dict[int, Decimal]:
-    """Net monthly fees from `data.quotes.monthly_fee(session, client_id)`, when this build has it.
+def monthly_fees(
+    session: Session, ids: Sequence[int], *, tariff_path: str | None = None, today: dt.date | None = None
+) -> dict[int, Decimal]:
+    """Net monthly fixed fee of each seat-plan client, priced by `pricing.quote` from its seats on record.
 
-    Returns {} until the quote module over `pricing.quote` lands (the column then stays blank); a client
-    whose fee cannot be computed is left out rather than failing the whole list.
+    The plan variant of the client's contract (per_cluster or two_tier) is the one shown; incident-plan
+    clients have no fixed seat fee and are left out, and so is a client whose seats cannot be priced
+    (e.g. an office without PCs) — the list shows those blank rather than failing.
     """
     try:
-        module = importlib.import_module("data.quotes")
-    except ModuleNotFoundError:
+        from data.quotes import client_quote_inputs
+        from pricing.errors import PricingError
+        from pricing.quote import quote
+        from pricing.tariff import load_tariff
+    except ImportError:  # pricing not in this build: the column stays blank
         return {}
-    fee_of = getattr(module, "monthly_fee", None)
-    if fee_of is None:
+    seat_clients = {
+        cid: options
+        for cid, options in session.execute(
+            select(Contract.client_id, Contract.options)
+            .where(Contract.client_id.in_(ids), Contract.status == "active", Contract.plan == "concierge_seats")
+            .order_by(Contract.start_month)
+        ).tuples()
+    }
+    if not seat_clients:
         return {}
+    tariff = load_tariff(tariff_path)
     fees: dict[int, Decimal] = {}
-    for cid in ids:
+    for cid, options in seat_clients.items():
         try:
-            fee = fee_of(session, cid)
-        except Exception:  # a fee we cannot compute is shown blank, never a crash of the list
+            offices, quote_options = client_quote_inputs(session, cid, tariff=tariff, today=today)
+            priced = quote(offices, quote_options, tariff)
+        except (DataError, PricingError):
             continue
-        if fee is not None:
-            fees[cid] = Decimal(fee)
+        variant = str((options or {}).get("variant", priced.recommended))
+        fees[cid] = priced.plans.get(variant, priced.plan).net_total
     return fees
 
 

@@ -8,6 +8,7 @@ palette, the key list, the theme. Screens do the rest and receive an `AppContext
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
@@ -77,7 +78,7 @@ class ConciergeApp(App[None]):
 
     def go_home(self) -> None:
         """Show the role's home screen (the bottom of the stack)."""
-        self.sub_title = f"{self.ctx.role} · {self.ctx.db.describe()}"
+        self.sub_title = f"{self.ctx.role} · {database_name(self.ctx)}"
         while len(self.screen_stack) > 1:
             self.pop_screen()
         first = home(self.ctx.role)
@@ -168,6 +169,14 @@ class ConciergeApp(App[None]):
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
+
+
+def database_name(ctx: AppContext) -> str:
+    """The database file name (SQLite) or host/name (PostgreSQL) for the title bar."""
+    url = ctx.db.engine.url
+    if url.get_backend_name() == "sqlite":
+        return Path(url.database or "memory").name
+    return f"{url.host}/{url.database}"
 
 
 def make_app(ctx: AppContext, *, pick_role: bool = False) -> ConciergeApp:

@@ -18,11 +18,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label
-from textual.widgets.data_table import ColumnKey
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist
 
 from data.archive import set_client_active
 from data.errors import DataError
-from data.queries import CLIENT_SORTS, PLAN_LABELS, ClientPage, ClientRow, ClientSort, list_clients
+from data.queries import CLIENT_SORTS, PLAN_LABELS, ClientPage, ClientRow, ClientSort, list_clients, monthly_fees
 from tui.context import AppContext
 from tui.messages import Navigate
 from tui.widgets.confirm import ConfirmDialog
@@ -75,6 +75,14 @@ class ClientsScreen(Screen[None]):
             super().__init__()
             self.error = error
 
+    class FeesPriced(Message):
+        """Monthly fees of some listed clients (priced after the rows are shown)."""
+
+        def __init__(self, fees: dict[int, Decimal], generation: int) -> None:
+            super().__init__()
+            self.fees = fees
+            self.generation = generation
+
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
@@ -87,6 +95,8 @@ class ClientsScreen(Screen[None]):
         self.loading_more = False
         self.filter_timer: Timer | None = None
         self.keep_cursor_on: int | None = None
+        self.fees: dict[int, Decimal] = {}
+        """Monthly fees priced so far (client id -> net yen)."""
 
     @property
     def manages(self) -> bool:
@@ -99,7 +109,7 @@ class ClientsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label(self.heading(), id="clients-title", classes="screen-title")
-        yield Input(placeholder="Filter: part of a name, kana or code  (/)", id="filter", classes="filter")
+        yield Input(placeholder="/ Filter: type part of a name, kana or code", id="filter", classes="filter", compact=True)
         table: DataTable[str | Text] = DataTable(id="clients", cursor_type="row", zebra_stripes=True)
         yield table
         yield Label("Loading…", id="clients-status", classes="status-line")
@@ -152,7 +162,7 @@ class ClientsScreen(Screen[None]):
             with self.ctx.db.sessions() as session:
                 page = list_clients(
                     session, search=search, sort=self.sort, descending=self.descending, offset=offset, limit=PAGE,
-                    include_archived=self.show_archived, served_by=served, with_fees=self.shows_fees,
+                    include_archived=self.show_archived, served_by=served,
                 )
         except DataError as exc:
             self.post_message(self.LoadFailed(str(exc)))
@@ -177,11 +187,35 @@ class ClientsScreen(Screen[None]):
             self.rows.append(row)
             table.add_row(*self.cells(row), key=str(row.id))
         self.update_status()
+        if self.shows_fees and page.rows:
+            self.price([r.id for r in page.rows], message.generation)
         if self.keep_cursor_on is not None:
             index = next((i for i, r in enumerate(self.rows) if r.id == self.keep_cursor_on), None)
             if index is not None:
                 table.move_cursor(row=index)
             self.keep_cursor_on = None
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="client-fees")
+    def price(self, ids: list[int], generation: int) -> None:
+        """Price the listed seat-plan clients in a thread; the list is usable meanwhile."""
+        try:
+            with self.ctx.db.sessions() as session:
+                fees = monthly_fees(session, ids, tariff_path=self.ctx.tariff_path, today=self.ctx.today())
+        except Exception:  # fees are extra information: leave the column blank
+            return
+        self.post_message(self.FeesPriced(fees, generation))
+
+    @on(FeesPriced)
+    def show_fees(self, message: FeesPriced) -> None:
+        if message.generation != self.generation:
+            return
+        table = self.query_one("#clients", DataTable)
+        for client_id, fee in message.fees.items():
+            try:
+                table.update_cell(str(client_id), "fee", Text(yen(fee), justify="right"))
+            except (RowDoesNotExist, CellDoesNotExist):  # the list changed meanwhile
+                continue
+        self.fees.update(message.fees)
 
     @on(LoadFailed)
     def show_failure(self, message: LoadFailed) -> None:
@@ -202,7 +236,7 @@ class ClientsScreen(Screen[None]):
             row.dedicated or "",
         ]
         if self.shows_fees:
-            cells.append(Text(yen(row.monthly_fee), justify="right"))
+            cells.append(Text(yen(self.fees.get(row.id)), justify="right"))
         return cells
 
     def update_status(self) -> None:
