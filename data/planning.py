@@ -841,7 +841,7 @@ class RequestRow:
     description: str
     status: str
     planned: str | None
-    """"K01 26 Nov 10:40" when a visit is planned, else None."""
+    """"K01 Thu 10:40" when a visit is planned, else None."""
     aim_left: dt.timedelta
     """Time left before the 24 h response aim (negative: overdue)."""
     routine: bool = True
@@ -863,7 +863,7 @@ def open_requests(session: Session, now: dt.datetime, *, limit: int = 500) -> li
     out = []
     for r in rows:
         live = [v for v in r.visits if v.status in ("planned", "in_progress")]
-        planned = f"{live[-1].concierge.code} {live[-1].planned_start:%d %b %H:%M}" if live else None
+        planned = f"{live[-1].concierge.code} {live[-1].planned_start:%a %H:%M}" if live else None
         out.append(RequestRow(
             visit=visit_key(r.id), request_id=r.id, client=r.client.name, office=r.office.name, urgency=r.urgency,
             minutes=r.estimated_minutes, received_at=r.received_at, deadline=r.deadline, description=r.description or "",

@@ -13,6 +13,7 @@ import threading
 import time
 from typing import Any
 
+from rich.cells import set_cell_size
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -56,9 +57,9 @@ def sla_text(row: RequestRow) -> Text:
     """Time left before the 24 h aim; overdue in red."""
     minutes = int(row.aim_left.total_seconds() // 60)
     if minutes < 0:
-        return Text(f"overdue {(-minutes) // 60}h{(-minutes) % 60:02d}", style="bold red")
+        return Text(f"late {(-minutes) // 60}h{(-minutes) % 60:02d}", style="bold red")
     style = "dark_orange" if minutes < 4 * 60 else "green"
-    return Text(f"{minutes // 60}h{minutes % 60:02d} left", style=style)
+    return Text(f"{minutes // 60}h{minutes % 60:02d}", style=style)
 
 
 def timeline_rows(snapshot: DaySnapshot, plan: Plan | None, moved: frozenset[str] = frozenset()) -> tuple[TimelineRow, ...]:
@@ -92,11 +93,11 @@ class BoardScreen(Screen[None]):
     BoardScreen { layout: vertical; }
     BoardScreen #board-title { height: 1; background: $primary; color: $text; padding: 0 1; }
     BoardScreen #top { height: 1fr; }
-    BoardScreen #requests { width: 58; }
+    BoardScreen #requests { width: 1fr; }
     BoardScreen #right { width: 1fr; }
-    BoardScreen Timeline { height: auto; max-height: 14; }
-    BoardScreen #proposal { height: 1fr; }
-    BoardScreen #unplanned { height: 8; }
+    BoardScreen #request-table, BoardScreen #proposal { height: 1fr; }
+    BoardScreen Timeline { height: auto; max-height: 12; }
+    BoardScreen #unplanned { height: 7; }
     BoardScreen #progress { height: 1; background: $boost; padding: 0 1; }
     BoardScreen .section { text-style: bold; padding: 0 1; }
     """
@@ -140,18 +141,18 @@ class BoardScreen(Screen[None]):
                 yield Label("Open requests (urgency, deadline)", classes="section")
                 yield DataTable(id="request-table", cursor_type="row", zebra_stripes=True)
             with Vertical(id="right"):
-                yield Label("Day", classes="section", id="timeline-title")
-                yield Timeline(id="timeline")
                 yield Label("Stops", classes="section", id="proposal-title")
                 yield DataTable(id="proposal", cursor_type="row")
+        yield Label("Day", classes="section", id="timeline-title")
+        yield Timeline(id="timeline")
         yield Label("Unplanned", classes="section", id="unplanned-title")
         yield DataTable(id="unplanned", cursor_type="row")
         yield Static("", id="progress")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#request-table", DataTable).add_columns("SLA", "urgency", "req", "client / office", "min", "deadline", "planned")
-        self.query_one("#proposal", DataTable).add_columns("who", "start", "end", "visit", "client / office", "travel", "change")
+        self.query_one("#request-table", DataTable).add_columns("24h aim", "urgency", "req", "client / office", "min", "due", "plan")
+        self.query_one("#proposal", DataTable).add_columns("who", "start", "end", "visit", "client / office", "trv", "change")
         self.query_one("#unplanned", DataTable).add_columns("visit", "urgency", "client", "why")
         self.set_interval(0.5, self._tick)
         self.day = self._initial_day
@@ -175,10 +176,11 @@ class BoardScreen(Screen[None]):
         table = self.query_one("#request-table", DataTable)
         table.clear()
         for r in rows:
-            deadline = r.deadline.strftime("%d %b %H:%M") if r.deadline else ""
+            deadline = r.deadline.strftime("%a %H:%M") if r.deadline else ""
+            label = set_cell_size(f"{r.client} {r.office}", 16).rstrip()
             table.add_row(
                 sla_text(r), Text(r.urgency, style=URGENCY_STYLE.get(r.urgency, "")), r.visit,
-                f"{r.client} {r.office}", str(r.minutes), deadline, r.planned or "", key=r.visit,
+                label, str(r.minutes), deadline, (r.planned or "").split(" ")[0], key=r.visit,
             )
 
     def _show(self) -> None:
@@ -208,7 +210,7 @@ class BoardScreen(Screen[None]):
         for r in plan.routes:
             for s in r.stops:
                 v = snap.visits.get(s.visit)
-                label = f"{v.client} {v.office}" if v else s.visit
+                label = set_cell_size(f"{v.client} {v.office}", 16).rstrip() if v else s.visit
                 change = Text(changes.get(s.visit, ""), style="magenta" if s.visit in changes else "")
                 table.add_row(r.concierge, hhmm(s.start), hhmm(s.end), s.visit, label, f"{round(s.travel_seconds / 60)}′", change, key=s.visit)
         title = "Stops — who goes where when"

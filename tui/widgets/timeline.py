@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import set_cell_size
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -25,7 +26,9 @@ STYLES = {
     "break": "black on khaki1",
     "free": "grey30",
 }
-LABEL_WIDTH = 12
+LABEL_WIDTH = 14
+#: Room at the right end of a row for its note ("free 3h20").
+NOTE_WIDTH = 11
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class Timeline(Widget):
         return len(self.rows) + 1 if self.rows else 2
 
     def render(self) -> Text:
-        width = max(24, self.size.width - LABEL_WIDTH - 1)
+        width = max(24, self.size.width - LABEL_WIDTH - 1 - NOTE_WIDTH)
         t0, t1 = self.first_hour * 60, self.last_hour * 60
         per_col = (t1 - t0) / width
 
@@ -93,10 +96,10 @@ class Timeline(Widget):
                 text = b.text if b.kind == "visit" else "B"
                 for k, c in enumerate(range(a, min(z, width))):
                     cells[c] = (text[k] if k < len(text) else " ", style)
-            label = row.label[: LABEL_WIDTH].ljust(LABEL_WIDTH)
-            out.append(label + " ", style="bold")
+            out.append(set_cell_size(row.label, LABEL_WIDTH) + " ", style="bold")
             for ch, style in cells:
                 out.append(ch, style=style)
+            out.append(" " + set_cell_size(row.note, NOTE_WIDTH - 1), style="italic")
             if n < len(self.rows) - 1:
                 out.append("\n")
         return out
