@@ -16,6 +16,7 @@ from textual.screen import Screen
 
 from data.db import Database, make_engine, make_session_factory
 from data.planning import DaySnapshot, replan_from_now, route_times
+from dispatch.explain import cheap_reason
 from dispatch.plan import Plan, PlanStatus, Reason, ReasonCode, Unplanned
 from dispatch.problem import VisitStatus
 from dispatch.solve import Progress, SolveParams
@@ -48,7 +49,7 @@ def greedy_plan(snapshot: DaySnapshot, status: PlanStatus = PlanStatus.FEASIBLE)
             able = sorted(able, key=lambda c: c.id != v.dedicated)
         target = next((c for c in able if c.max_visits is None or len(routes[c.id]) < c.max_visits), None)
         if target is None:
-            unplanned.append(Unplanned(v.id, Reason(ReasonCode.FULL, {"displace": []})))
+            unplanned.append(Unplanned(v.id, cheap_reason(problem, v) or Reason(ReasonCode.FULL, {"displace": []})))
         else:
             routes[target.id].append(v.id)
 
