@@ -90,3 +90,13 @@ def test_bad_file_is_one_sentence(tmp_path: Path) -> None:
     broken.write_text("[incident_plans\n", encoding="utf-8")
     with pytest.raises(TariffError, match="broken.toml is not valid TOML"):
         load_incident_tariff(broken)
+
+
+def test_read_from_the_loaded_default_tariff() -> None:
+    """The tariff loader of the seat plans and this section agree: one file, one version."""
+    from pricing.tariff import load_tariff
+
+    tariff = load_tariff()
+    plans = incident_tariff(tariff)
+    assert plans.version == tariff.version
+    assert plans.annual_fee["mission_critical"] == 240000
