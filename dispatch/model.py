@@ -56,7 +56,6 @@ NO_LIMIT = 1 << 40
 DIM_TIME = "time"
 DIM_COUNT = "visits"
 DIM_LOAD = "load"
-DIM_DEDICATED = "dedicated"
 
 ArcCost = Literal["seconds", "meters"]
 
@@ -229,8 +228,6 @@ def build_model(
     for v, c in enumerate(problem.concierges):
         time.CumulVar(routing.Start(v)).SetRange(c.shift_start * SECONDS_PER_MINUTE, c.shift_end * SECONDS_PER_MINUTE)
         time.CumulVar(routing.End(v)).SetRange(c.shift_start * SECONDS_PER_MINUTE, c.shift_end * SECONDS_PER_MINUTE)
-        routing.AddVariableMaximizedByFinalizer(time.CumulVar(routing.Start(v)))
-        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
 
     # breaks: an interval per concierge that may not overlap any service
     if any(c.break_ is not None for c in problem.concierges):
@@ -279,6 +276,11 @@ def build_model(
         else:
             routing.AddDisjunction([idx], unplanned_penalty(visit, day_start))
 
+    # finalizer order: visits as early as possible, then days end early and start as late as that allows
+    for v in range(n_vehicles):
+        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
+        routing.AddVariableMaximizedByFinalizer(time.CumulVar(routing.Start(v)))
+
     # visit counts
     if any(c.max_visits is not None for c in problem.concierges):
         count = np.zeros(n_nodes, dtype=np.int64)
@@ -293,33 +295,19 @@ def build_model(
         cb = routing.RegisterUnaryTransitVector(load.tolist())
         caps = [c.capacity if c.capacity is not None else NO_LIMIT for c in problem.concierges]
         routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, DIM_LOAD)
-    # preferred dedicated concierge (and, when re-planning, the previous concierge): a per-concierge count
-    # of "served by someone else", priced through the span cost of a dimension
-    wrong = [np.zeros(n_nodes, dtype=np.int64) for _ in problem.concierges]
-    any_wrong = False
+    # preferred dedicated concierge (and, when re-planning, the previous concierge): a soft "same vehicle"
+    # constraint between the visit and that concierge's start, which costs its penalty when they differ
+    # (cheap: per-concierge transit vectors made closing the model take seconds on large days)
+    ids = {c.id: v for v, c in enumerate(problem.concierges)}
     for k, visit in enumerate(visits):
+        if visit.fixed:
+            continue
+        idx = manager.NodeToIndex(k)
         if visit.dedicated is not None and not visit.dedicated_required:
-            for v, c in enumerate(problem.concierges):
-                if c.id != visit.dedicated:
-                    wrong[v][k] += DEDICATED_PENALTY
-                    any_wrong = True
-        if previous is not None and visit.id in previous and not visit.fixed:
+            routing.AddSoftSameVehicleConstraint([routing.Start(ids[visit.dedicated]), idx], DEDICATED_PENALTY)
+        if previous is not None and visit.id in previous:
             pv, pstart = previous[visit.id]
-            for v in range(n_vehicles):
-                if v != pv:
-                    wrong[v][k] += MOVE_CONCIERGE_PENALTY
-                    any_wrong = True
-            idx = manager.NodeToIndex(k)
+            routing.AddSoftSameVehicleConstraint([routing.Start(pv), idx], MOVE_CONCIERGE_PENALTY)
             if visit.urgency is not Urgency.EMERGENCY and visit.due is None:
                 time.SetCumulVarSoftUpperBound(idx, pstart * SECONDS_PER_MINUTE, MOVE_TIME_PER_SECOND)
-    if any_wrong:
-        cache: dict[bytes, int] = {}
-        cbs = []
-        for vec in wrong:
-            key = vec.tobytes()
-            if key not in cache:
-                cache[key] = routing.RegisterUnaryTransitVector(vec.tolist())
-            cbs.append(cache[key])
-        routing.AddDimensionWithVehicleTransits(cbs, 0, NO_LIMIT, True, DIM_DEDICATED)
-        routing.GetDimensionOrDie(DIM_DEDICATED).SetSpanCostCoefficientForAllVehicles(1)
     return model

@@ -18,6 +18,7 @@ from typing import Any
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from dispatch.construct import Scheduler, construct, plan_from_routes
 from dispatch.errors import DispatchError
 from dispatch.model import ArcCost, Model, build_model
 from dispatch.plan import Plan, PlanStatus, empty_plan, extract_plan
@@ -57,7 +58,8 @@ class SolveParams:
     """How to search. `time_limit` in seconds; `solution_limit` None means no limit (set it, with
     workers=1, for a deterministic result); `first_solution`/`metaheuristic` are OR-Tools enum names
     (None: the portfolio entry picked by `seed`); `arc_cost` says whether travel is priced per second or
-    per metre; `explain` re-solves relaxed problems to word reasons for unplanned visits."""
+    per metre; `explain` re-solves relaxed problems to word reasons for unplanned visits; `construct` starts
+    the search from `dispatch.construct` (None: on worker 0, and on every worker for large days)."""
 
     time_limit: float = 10.0
     solution_limit: int | None = None
@@ -68,6 +70,7 @@ class SolveParams:
     arc_cost: ArcCost = "seconds"
     gls_lambda: float = 0.1
     explain: bool = True
+    construct: bool | None = None
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
@@ -138,10 +141,12 @@ def _run(
     on_progress: ProgressFn | None,
     initial_routes: Sequence[Sequence[int]] | None,
     t0: float,
+    reported: int | None = None,
 ) -> Any:
-    """One search on a built model; returns the assignment (or None) and whether it was cancelled."""
+    """One search on a built model; returns the assignment (or None) and whether it was cancelled.
+    `reported` is the best cost already reported to `on_progress` (by the construction)."""
     routing = model.routing
-    state = {"cancelled": False, "best": None}
+    state: dict[str, Any] = {"cancelled": False, "best": reported}
 
     def at_solution() -> None:
         cost = int(routing.CostVar().Max())
@@ -154,11 +159,22 @@ def _run(
             routing.solver().FinishCurrentSearch()
 
     routing.AddAtSolutionCallback(at_solution)
+    started = time.monotonic()
     sp = search_parameters(params, worker, time_limit, model.n_visits)
     if initial_routes is not None:
-        routing.CloseModelWithParameters(sp)
+        # close with a solution limit of 1: restoring the routes is itself a search, which would otherwise
+        # keep improving the finalizer's choices for seconds on large days; the real limits apply below
+        first = search_parameters(params, worker, time_limit, model.n_visits)
+        first.solution_limit = 1
+        routing.CloseModelWithParameters(first)
         hint = routing.ReadAssignmentFromRoutes(model.routes_to_indices(initial_routes), True)
-        assignment = routing.SolveFromAssignmentWithParameters(hint, sp) if hint is not None else routing.SolveWithParameters(sp)
+        if hint is None:
+            assignment = routing.SolveWithParameters(sp)
+        else:
+            sp.time_limit.FromMilliseconds(max(1, int((time_limit - (time.monotonic() - started)) * 1000)))
+            assignment = routing.SolveFromAssignmentWithParameters(hint, sp)
+            if assignment is None and not state["cancelled"]:
+                assignment = hint  # the search found nothing better in time (or failed): keep the routes
     else:
         assignment = routing.SolveWithParameters(sp)
     return assignment, state["cancelled"]
@@ -176,8 +192,21 @@ def _solve_single(
 ) -> Plan:
     """Build, search and extract in this process; fall back to the relaxed model when required visits block."""
     model = build_model(problem, arc_cost=params.arc_cost, previous=dict(previous) if previous else None)
+    fallback: Plan | None = None
+    if initial_routes is None and _use_construction(params, worker, model.n_visits):
+        sch = Scheduler.of(problem, model.travel)
+        built = construct(problem, scheduler=sch)
+        if not any(problem.visits[k].required or problem.visits[k].fixed for k in built.unplanned):
+            initial_routes = built.routes
+            fallback = plan_from_routes(problem, built.routes, PlanStatus.FEASIBLE, time.monotonic() - t0, scheduler=sch, arc_cost=params.arc_cost)
+            if on_progress is not None:
+                on_progress(Progress(int(fallback.cost["total"]), time.monotonic() - t0, fallback.planned, worker))
     remaining = params.time_limit - (time.monotonic() - t0)
-    assignment, cancelled = _run(model, params, worker, max(0.05, remaining), should_stop, on_progress, initial_routes, t0)
+    reported = int(fallback.cost["total"]) if fallback is not None else None
+    assignment, cancelled = _run(model, params, worker, max(0.05, remaining), should_stop, on_progress, initial_routes, t0, reported)
+    if assignment is None and fallback is not None:
+        status = PlanStatus.CANCELLED if cancelled else PlanStatus.FEASIBLE
+        return dataclasses.replace(fallback, status=status, solve_seconds=time.monotonic() - t0)
     if assignment is None:
         if any(v.required for v in problem.visits) and not (should_stop is not None and should_stop()):
             relaxed = build_model(problem, arc_cost=params.arc_cost, relax_required=True, travel=model.travel)
@@ -190,6 +219,14 @@ def _solve_single(
         return empty_plan(problem, status, time.monotonic() - t0)
     status = PlanStatus.CANCELLED if cancelled else STATUS.get(model.routing.status(), PlanStatus.FEASIBLE)
     return extract_plan(model, assignment, status, time.monotonic() - t0, arc_cost=params.arc_cost)
+
+
+def _use_construction(params: SolveParams, worker: int, n_visits: int) -> bool:
+    """Start from the insertion construction? Always on large days (OR-Tools' own first solutions are too
+    slow there), else on worker 0 unless the params say otherwise."""
+    if params.construct is not None:
+        return params.construct
+    return worker == 0 or n_visits > LARGE_PROBLEM_VISITS
 
 
 def _child(
