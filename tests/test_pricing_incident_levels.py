@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pricing.errors import PricingError
 from pricing.incident_tariff import IncidentTariff, load_incident_tariff
@@ -163,3 +168,34 @@ def test_unknown_scope_is_refused(tariff: IncidentTariff) -> None:
     """A scope the tariff does not know is an error naming the scope, not a guess."""
     with pytest.raises(PricingError, match="scope: 'premium' is not one of normal, technical, highly_technical, mission_critical"):
         incident_level(IncidentFacts(), scope="premium", tariff=tariff)
+
+
+counts = st.integers(min_value=0, max_value=60)
+minutes = st.integers(min_value=0, max_value=900)
+facts_strategy = st.builds(
+    IncidentFacts,
+    mail_round_trips=counts, reply_round_trips=counts, call_minutes=st.lists(minutes, max_size=4).map(tuple),
+    chat_minutes=minutes, onsite_visits=st.integers(min_value=0, max_value=8), investigation=st.booleans(),
+    urgent=st.booleans(), consulting=st.sampled_from([None, "specific", "general"]), open_days=st.integers(min_value=0, max_value=30),
+)
+FIELDS = ("mail_round_trips", "reply_round_trips", "chat_minutes", "onsite_visits", "open_days", "call", "investigation", "urgent")
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts=facts_strategy, field=st.sampled_from(FIELDS), more=st.integers(min_value=1, max_value=300),
+       scope=st.sampled_from(["normal", "technical", "highly_technical", "mission_critical"]))
+def test_more_contact_never_lowers_the_level(facts: IncidentFacts, field: str, more: int, scope: str) -> None:
+    """Another round trip, minute, call, visit or day open never makes an incident cheaper; the reason names a level."""
+    tariff = load_incident_tariff(DEFAULT)
+    if field == "call":
+        bigger = replace(facts, call_minutes=(*facts.call_minutes, more))
+    elif field in ("investigation", "urgent"):
+        changes: dict[str, Any] = {field: True}
+        bigger = replace(facts, **changes)
+    else:
+        changes = {field: getattr(facts, field) + more}
+        bigger = replace(facts, **changes)
+    before = incident_level(facts, scope=scope, tariff=tariff)
+    after = incident_level(bigger, scope=scope, tariff=tariff)
+    assert after.rank >= before.rank
+    assert re.findall(r"→ (feather|level \d+)", before.reason)[-1] == ("feather" if before.rank == 0 else f"level {before.level}")
