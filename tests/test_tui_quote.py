@@ -1,0 +1,147 @@
+"""The quote screen as an admin uses it: type offices and read the fee, start from a client, save, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from admin_host import AdminHost, demo_context
+from sqlalchemy import select
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, OptionList, Static
+
+from data.db import Database
+from data.models import Quote as QuoteRow
+from tui.screens.quote import QuoteScreen
+from tui.screens.quote_export import QuoteExportDialog
+from tui.widgets.form import FormField
+
+SIZE = (120, 40)
+FUJI = 3
+"""C0003 株式会社富士建設: one office, 7 Windows PCs + 1 server (demo seed 7) → ¥36,960."""
+
+
+def _host(database: Database, client_id: int | None = None) -> AdminHost:
+    ctx = demo_context(database)
+    return AdminHost(lambda: QuoteScreen(ctx, client_id=client_id))
+
+
+async def _settle(app: AdminHost, pilot: Pilot[None]) -> None:
+    await pilot.pause(0.4)  # the debounce
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _fee(app: AdminHost) -> str:
+    return str(app.screen.query_one("#fee", Static).render())
+
+
+def _type(app: AdminHost, **values: str) -> None:
+    for key, value in values.items():
+        app.screen.query_one(f"#{key.replace('_', '-')}", Input).value = value
+
+
+def _quotes(database: Database) -> list[tuple[int | None, int, str]]:
+    with database.sessions() as s:
+        return [(q.client_id, int(q.gross_total), q.recommended) for q in s.scalars(select(QuoteRow).order_by(QuoteRow.id))]
+
+
+async def test_thirty_pcs_cost_92400_a_month(database: Database) -> None:
+    """One office with 30 PCs and a server: ¥92,400 incl. tax, three units, updated while typing."""
+    app = _host(database)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        _type(app, o0_name="本社", o0_place="35.6812, 139.7671", o0_pcs="3", o0_servers="1")
+        await _settle(app, pilot)
+        assert "¥30,800" in _fee(app)
+        _type(app, o0_pcs="30")
+        await _settle(app, pilot)
+        assert "¥92,400 a month incl. tax (net ¥84,000 + tax ¥8,400)" in _fee(app)
+        lines = app.screen.query_one("#lines", DataTable)
+        assert lines.get_row_at(0)[1:] == ["3", "¥28,000", "¥84,000"]
+        assert "Total ¥92,400" in str(app.screen.query_one("#totals", Static).render())
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert _quotes(database) == [(None, 92400, "per_cluster")]
+
+
+async def test_two_far_offices_are_two_clusters(database: Database) -> None:
+    """Tokyo and Osaka offices with 5 PCs each are priced as two concierges: ¥61,600."""
+    app = _host(database)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        _type(app, o0_name="東京", o0_place="35.6812, 139.7671", o0_pcs="5")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        _type(app, o1_name="大阪", o1_place="34.6937, 135.5023", o1_pcs="5")
+        await _settle(app, pilot)
+        assert "¥61,600" in _fee(app)
+        assert "2 clusters" in str(app.screen.query_one("#clusters", Static).render())
+
+
+async def test_bad_count_is_shown_at_the_field_and_nothing_is_saved(database: Database) -> None:
+    """A negative PC count marks the field, says why, and Ctrl+S saves nothing."""
+    app = _host(database)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        _type(app, o0_name="本社", o0_place="35.6812, 139.7671", o0_pcs="-3")
+        await _settle(app, pilot)
+        assert "Office 1, pcs: -3 is negative" in str(app.screen.query_one("#offices-error", Static).render())
+        assert app.screen.query_one("#o0-pcs", Input).has_class("-invalid")
+        assert "¥" not in _fee(app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        _type(app, o0_pcs="12")
+        await _settle(app, pilot)
+        assert not app.screen.query_one("#o0-pcs", Input).has_class("-invalid")
+        assert "¥" in _fee(app)
+    assert _quotes(database) == []
+
+
+async def test_open_for_a_client_and_read_the_fee(database: Database) -> None:
+    """Opened for 富士建設, the screen loads its office and seats and shows the monthly fee; save keeps it."""
+    app = _host(database, FUJI)
+    async with app.run_test(size=SIZE) as pilot:
+        await _settle(app, pilot)
+        assert "C0003 株式会社富士建設" in str(app.screen.query_one("#title").render())
+        assert app.screen.query_one("#o0-pcs", Input).value == "7"
+        assert "¥36,960 a month incl. tax" in _fee(app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert _quotes(database) == [(FUJI, 36960, "per_cluster")]
+
+
+async def test_pick_a_client_by_typing_part_of_its_name(database: Database) -> None:
+    """Typing "富士建" in "From client" offers the client; Enter loads its offices."""
+    app = _host(database)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+l", *"富士建")
+        await _settle(app, pilot)
+        results = app.screen.query_one("#client-results", OptionList)
+        assert results.option_count == 1 and "株式会社富士建設" in str(results.get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert "¥36,960" in _fee(app)
+
+
+async def test_export_markdown(database: Database, tmp_path: Path) -> None:
+    """Ctrl+E writes the quote as Markdown with its lines and the total incl. tax."""
+    app = _host(database, FUJI)
+    target = tmp_path / "fuji.md"
+    async with app.run_test(size=SIZE) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, QuoteExportDialog)
+        dialog.query_one("#field-path", FormField).value = str(tmp_path / "missing" / "x.md")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Cannot write" in dialog.query_one("#field-path", FormField).error
+        dialog.query_one("#field-path", FormField).value = str(target)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, QuoteScreen)
+    body = target.read_text(encoding="utf-8")
+    assert body.startswith("# Quote for C0003 株式会社富士建設")
+    assert "| **Total incl. tax** | | | | **¥36,960** |" in body
