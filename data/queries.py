@@ -266,7 +266,7 @@ def client_rows(session: Session, ids: Sequence[int]) -> list[ClientRow]:
         cid: n
         for cid, n in session.execute(
             select(Office.client_id, func.count(Office.id)).where(Office.client_id.in_(ids)).group_by(Office.client_id)
-        ).tuples()
+        )
     }
     seat_rows = session.execute(
         select(
@@ -277,14 +277,14 @@ def client_rows(session: Session, ids: Sequence[int]) -> list[ClientRow]:
         .join(Seat, Seat.office_id == Office.id)
         .where(Office.client_id.in_(ids))
         .group_by(Office.client_id)
-    ).tuples()
+    )
     seats = {cid: (int(pcs or 0), int(servers or 0)) for cid, pcs, servers in seat_rows}
     plans: dict[int, str] = {}
     for cid, plan in session.execute(
         select(Contract.client_id, Contract.plan)
         .where(Contract.client_id.in_(ids), Contract.status == "active")
         .order_by(Contract.start_month)
-    ).tuples():
+    ):
         plans[cid] = plan  # the newest active contract wins
     base = {
         row.id: row
@@ -327,7 +327,7 @@ def monthly_fees(
             select(Contract.client_id, Contract.options)
             .where(Contract.client_id.in_(ids), Contract.status == "active", Contract.plan == "concierge_seats")
             .order_by(Contract.start_month)
-        ).tuples()
+        )
     }
     if not seat_clients:
         return {}
@@ -410,7 +410,7 @@ def active_concierges(session: Session) -> list[ConciergeChoice]:
         ConciergeChoice(code, name)
         for code, name in session.execute(
             select(Concierge.code, Concierge.name).where(Concierge.active.is_(True)).order_by(Concierge.code)
-        ).tuples()
+        )
     ]
 
 

@@ -8,8 +8,8 @@ palette, the key list, the theme. Screens do the rest and receive an `AppContext
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from textual import on
