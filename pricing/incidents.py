@@ -172,7 +172,7 @@ def call_level(facts: IncidentFacts, rules: LevelRules, scale: Decimal) -> Crite
 
 
 def chat_level(facts: IncidentFacts, rules: LevelRules, scale: Decimal) -> Criterion | None:
-    """Text chat minutes: > 10 → 1, > 20 → 2, > 30 → 3, > 60 → 4, > 180 → 6."""
+    """Text chat minutes: > 10 → 1, > 20 → 2, > 30 → 3, > 60 → 4, > 180 → 6, > 300 (one long session) → 7."""
     found = _above(facts.chat_minutes, rules.chat_minutes, scale)
     if found is None:
         return None

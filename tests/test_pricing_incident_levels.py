@@ -64,7 +64,7 @@ TABLE: list[tuple[IncidentFacts, str, str]] = [
     (IncidentFacts(call_minutes=(361,)), "8", "one session of 361 min (over the 360-min continuous maximum) > 360 → level 8"),
     # several short calls add up
     (IncidentFacts(call_minutes=(10, 10)), "2", "calls 10 + 10 = 20 min > 15 → level 2"),
-    # chat minutes: > 10 → 1, > 20 → 2, > 30 → 3, > 60 → 4, > 180 → 6
+    # chat minutes: > 10 → 1, > 20 → 2, > 30 → 3, > 60 → 4, > 180 → 6, one session > 5 h → 7
     (IncidentFacts(chat_minutes=11), "1", "chat 11 min > 10 → level 1"),
     (IncidentFacts(chat_minutes=20), "1", "chat 20 min > 10 → level 1"),
     (IncidentFacts(chat_minutes=21), "2", "chat 21 min > 20 → level 2"),
@@ -75,6 +75,9 @@ TABLE: list[tuple[IncidentFacts, str, str]] = [
     (IncidentFacts(chat_minutes=61), "4", "chat 61 min > 60 → level 4"),
     (IncidentFacts(chat_minutes=180), "4", "chat 180 min > 60 → level 4"),
     (IncidentFacts(chat_minutes=181), "6", "chat 181 min > 180 → level 6"),
+    (IncidentFacts(chat_minutes=300), "6", "chat 300 min > 180 → level 6"),
+    (IncidentFacts(chat_minutes=301), "7", "chat 301 min > 300 → level 7"),
+    (IncidentFacts(chat_minutes=361), "8", "one session of 361 min (over the 360-min continuous maximum) > 360 → level 8"),
     # two or more sessions: total > 3 h → 7, > 6 h → 8, > 10 h → 9, > 14 h → 10
     (IncidentFacts(call_minutes=(90, 90)), "5", "calls 90 + 90 = 180 min > 60 → level 5"),
     (IncidentFacts(call_minutes=(90, 91)), "7", "calls and chat in 2 sessions, 181 min in total > 180 → level 7"),
