@@ -17,7 +17,7 @@ from billing_scenario import MONTH, NOW, TODAY, build
 from sqlalchemy import func, select
 
 from data.billing import close_month, list_invoices
-from data.billing_rules import BillingRules, load_rules
+from data.billing_rules import BillingRules, OfficeSeats, load_rules
 from data.db import Database, open_database
 from data.demo import generate_demo
 from data.errors import LockedError
@@ -25,6 +25,7 @@ from data.incidents import IncidentEntry, decide_fee_limit, fee_limit_notices, i
 from data.locks import install_lock_guard
 from data.models import Client, Contract, Incident, Invoice, InvoiceLine, Visit
 from data.pricing_adapter import PricingRules
+from pricing.errors import PricingError
 from tui.cli import main
 
 RULES: BillingRules = PricingRules.load("default")
@@ -236,3 +237,19 @@ def test_demo_month_closes_with_the_real_rules(tmp_path: Path, capsys: pytest.Ca
     code, out, _ = _run(capsys, "billing", "close", "2026-11", "--db", path, "--today", "2026-12-02", "--json")
     again = json.loads(out)
     assert code == 0 and again["already_closed"] and again["invoices"] == closed["invoices"]
+
+
+def test_seat_lines_with_evening_coverage() -> None:
+    """A seat contract covering evenings pays the tariff's 20% surcharge on its own line (15 PCs = 1.5 units)."""
+    office = OfficeSeats(name="本社", lat=35.68, lon=139.76, pcs=15, servers=0)
+    lines = RULES.seat_plan_lines([office], variant="per_cluster", rounding="half", service_hours=["evening"])
+    assert [line.net for line in lines] == [Decimal(42000), Decimal(8400)]
+    assert all(line.tax_rate == Decimal("0.10") for line in lines)
+    assert RULES.invoice_totals(lines).gross_total == Decimal(55440)
+
+
+def test_unknown_service_hours_is_a_clear_error() -> None:
+    """A contract with coverage the tariff does not know is refused naming the field, not billed at a guess."""
+    office = OfficeSeats(name="本社", lat=35.68, lon=139.76, pcs=10, servers=1)
+    with pytest.raises(PricingError, match="service_hours: 'midnight'"):
+        RULES.seat_plan_lines([office], variant="per_cluster", rounding="half", service_hours=["midnight"])
