@@ -122,7 +122,7 @@ class QuoteOptions:
     """The client has its own first-line support person."""
     low_it_literacy: bool = False
     compare_two_tier: str = "auto"
-    """"auto" (from the tariff's `two_tier.min_clusters` clusters), "always" or "never"."""
+    """"auto" (from the tariff's `two_tier.min_clusters` clusters, or 2 when `visits_per_month` is given), "always" or "never"."""
     start: dt.date | None = None
     """Contract start for the contract terms (None: the terms carry no dates)."""
 
@@ -467,10 +467,14 @@ def quote(offices: Sequence[OfficeInput], options: QuoteOptions, tariff: Tariff)
     visits = estimate_visits(offices, options, tariff) if options.visits_per_month is None else options.visits_per_month
     plans = {PER_CLUSTER: _plan(PER_CLUSTER, _variant_lines(setup, options, tariff, PER_CLUSTER), tariff, visits=visits, estimated=estimated)}
     compare = options.compare_two_tier
-    if compare == "always" or (compare == "auto" and priced_clusters >= tariff.two_tier.min_clusters):
+    dispersed = priced_clusters >= tariff.two_tier.min_clusters or (priced_clusters >= 2 and not estimated)
+    if compare == "always" or (compare == "auto" and dispersed):
         plans[TWO_TIER] = _plan(TWO_TIER, _variant_lines(setup, options, tariff, TWO_TIER), tariff, visits=visits, estimated=estimated)
     elif compare == "auto":
-        notes.append(f"two-tier plan not priced: {priced_clusters} cluster(s), offered from {tariff.two_tier.min_clusters}")
+        notes.append(
+            f"two-tier plan not priced: {priced_clusters} cluster(s); offered from {tariff.two_tier.min_clusters} clusters, "
+            "or from 2 when the expected visits per month are given"
+        )
     recommended = PER_CLUSTER
     if TWO_TIER in plans and plans[TWO_TIER].expected_net_total < plans[PER_CLUSTER].expected_net_total:
         recommended = TWO_TIER

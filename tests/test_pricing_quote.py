@@ -107,10 +107,12 @@ def test_visits_given_decide_the_recommendation() -> None:
 
 
 def test_two_tier_not_priced_for_two_clusters_unless_asked() -> None:
-    """Two clusters are priced per cluster only; --two-tier always adds the comparison."""
+    """Two clusters are priced per cluster only; --two-tier always or given visits add the comparison."""
     offices = [OfficeInput("Tokyo", *TOKYO, 5, 0), OfficeInput("Osaka", *OSAKA, 5, 0)]
     assert set(quote(offices, QuoteOptions(), TARIFF).plans) == {PER_CLUSTER}
     assert set(quote(offices, QuoteOptions(compare_two_tier="always"), TARIFF).plans) == {PER_CLUSTER, TWO_TIER}
+    given = quote(offices, QuoteOptions(visits_per_month=3), TARIFF)
+    assert set(given.plans) == {PER_CLUSTER, TWO_TIER} and given.recommended == PER_CLUSTER  # 28,000 + 3 × 12,000 > 56,000
 
 
 # --- unit rounding and servers ------------------------------------------------------------------
