@@ -41,9 +41,9 @@ WGS84_F = 1 / 298.257223563
 WGS84_B = (1 - WGS84_F) * WGS84_A
 
 #: Fixed number of Vincenty iterations: every pair gets exactly the same arithmetic, whatever the
-#: batch it is computed in (the error shrinks ~300x per iteration; 8 is far past float precision for
-#: any distance within Japan).
-VINCENTY_ITERATIONS = 8
+#: batch it is computed in (the error shrinks ~300x per iteration: after 4, pairs 3,000 km apart are
+#: within 0.1 mm of geopy's geodesic).
+VINCENTY_ITERATIONS = 4
 
 #: Pairs per vectorised batch in `build_matrix` (bounds memory: ~30 float temporaries per pair).
 BATCH_PAIRS = 400_000
@@ -191,14 +191,17 @@ def _integer(v: object, where: str, name: str, key: str) -> int:
 # --------------------------------------------------------------------------------------------- distance
 
 
-def _vincenty(lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray) -> FloatArray:
-    """Ellipsoidal distance in metres (Vincenty's inverse formula, fixed iteration count)."""
+def _reduced(lat: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """sin and cos of the reduced latitude (per point, so a matrix computes them once per point)."""
+    u = np.arctan((1 - WGS84_F) * np.tan(np.radians(lat)))
+    return np.sin(u), np.cos(u)
+
+
+def _vincenty(dlon: FloatArray, sin_u1: FloatArray, cos_u1: FloatArray, sin_u2: FloatArray, cos_u2: FloatArray) -> FloatArray:
+    """Ellipsoidal distance in metres (Vincenty's inverse formula, fixed iteration count) from the
+    longitude difference (degrees) and both points' reduced latitudes."""
     f, a, b = WGS84_F, WGS84_A, WGS84_B
-    big_l = np.radians(lon2 - lon1)
-    u1 = np.arctan((1 - f) * np.tan(np.radians(lat1)))
-    u2 = np.arctan((1 - f) * np.tan(np.radians(lat2)))
-    sin_u1, cos_u1 = np.sin(u1), np.cos(u1)
-    sin_u2, cos_u2 = np.sin(u2), np.cos(u2)
+    big_l = np.radians(dlon)
     lam = big_l
     zero = np.zeros_like(big_l)
     sin_sigma = cos_sigma = sigma = cos2_alpha = cos_2sm = zero
@@ -229,11 +232,9 @@ def _pair_meters(p: FloatArray, q: FloatArray) -> IntArray:
     """Integer metres between rows of `p` and `q` (K x 2 each, already in canonical order p <= q)."""
     p = np.ascontiguousarray(p, dtype=np.float64)
     q = np.ascontiguousarray(q, dtype=np.float64)
-    d = _vincenty(
-        np.ascontiguousarray(p[:, 0]), np.ascontiguousarray(p[:, 1]),
-        np.ascontiguousarray(q[:, 0]), np.ascontiguousarray(q[:, 1]),
-    )  # fmt: skip
-    return _to_int(d)
+    s1, c1 = _reduced(np.ascontiguousarray(p[:, 0]))
+    s2, c2 = _reduced(np.ascontiguousarray(q[:, 0]))
+    return _to_int(_vincenty(np.ascontiguousarray(q[:, 1] - p[:, 1]), s1, c1, s2, c2))
 
 
 def _check_point(p: Sequence[float], where: str) -> Point:
@@ -274,10 +275,12 @@ def distance_matrix(points: Sequence[Point]) -> IntArray:
     k = len(uniq)
     dist = np.zeros((k, k), dtype=np.int64)
     if k > 1:
+        sin_u, cos_u = _reduced(np.ascontiguousarray(uniq[:, 0]))
+        lon = np.ascontiguousarray(uniq[:, 1])
         rows, cols = np.triu_indices(k, 1)
         for s in range(0, len(rows), BATCH_PAIRS):
             r, c = rows[s : s + BATCH_PAIRS], cols[s : s + BATCH_PAIRS]
-            d = _pair_meters(uniq[r], uniq[c])
+            d = _to_int(_vincenty(lon[c] - lon[r], sin_u[r], cos_u[r], sin_u[c], cos_u[c]))
             dist[r, c] = d
             dist[c, r] = d
     return dist[np.ix_(inverse, inverse)]
