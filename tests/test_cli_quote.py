@@ -220,3 +220,22 @@ def test_quote_client_from_the_command_line(database: Database, capsys: pytest.C
         assert row is not None and row.client_id == client_id and row.net_total == body["net_total"]
     code, _out, err = run(capsys, "quote", "--client", "9999", "--db", database.url)
     assert code == 2 and "client" in err
+
+
+def test_address_column_is_geocoded(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An `address` column instead of lat/lon goes through the geocoder; coarse results warn on stderr."""
+    import tui.commands.quote as command
+
+    places = {"東京都千代田区丸の内1丁目": (35.6812, 139.7671, "town"), "大阪府": (34.69, 135.52, "prefecture")}
+    monkeypatch.setattr(command, "default_geocoder", lambda: lambda address: places[address])
+    path = tmp_path / "offices.csv"
+    path.write_text("name,address,pcs,servers\n本社,東京都千代田区丸の内1丁目,8,1\n大阪,大阪府,4,0\n", encoding="utf-8")
+    code, out, err = run(capsys, "quote", "--offices", str(path), "--json")
+    assert code == 0, err
+    body = json.loads(out)
+    assert [c["offices"] for c in body["clusters"]] == [["本社"], ["大阪"]] and body["gross_total"] == 61600
+    assert "line 3" in err and "prefecture" in err
+
+    monkeypatch.setattr(command, "default_geocoder", lambda: None)
+    code, _out, err = run(capsys, "quote", "--offices", str(path))
+    assert code == 2 and "address needs geocoding, give lat/lon" in err and "line 2: address" in err

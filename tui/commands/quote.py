@@ -41,6 +41,8 @@ DEFAULT_LAT, DEFAULT_LON = 35.6812, 139.7671
 
 COLUMNS = ("name", "lat", "lon", "address", "pcs", "servers", "other_seats", "old_devices", "user_programs")
 ALIASES = {"other": "other_seats", "other seats": "other_seats", "other_os": "other_seats", "old": "old_devices", "programs": "user_programs"}
+COARSE_PRECISIONS = ("prefecture", "municipality")
+"""Geocoder precisions too coarse to cluster offices reliably (a warning on stderr)."""
 COUNT_FIELDS = ("pcs", "servers", "other_seats", "old_devices", "user_programs")
 
 Geocoder = Callable[[str], tuple[float, float, str]]
@@ -98,9 +100,11 @@ def office_from_record(record: Mapping[str, Any], where: str, geocoder: Geocoder
         if geocoder is None:
             raise PricingError(f"{where}: address: address needs geocoding, give lat/lon")
         try:
-            lat, lon, _precision = geocoder(address)
+            lat, lon, precision = geocoder(address)
         except Exception as exc:  # the geocoder's own error, as one line naming the field
             raise PricingError(f"{where}: address: cannot geocode {address!r} ({exc})") from None
+        if precision in COARSE_PRECISIONS:
+            typer.echo(f"concierge: warning: {where}: {address!r} geocoded only to the {precision}; give lat/lon for exact clusters", err=True)
     try:
         return OfficeInput(name=name, lat=lat, lon=lon, **counts)
     except PricingError as exc:
