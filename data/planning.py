@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import jpholiday
-import numpy as np
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
@@ -203,7 +202,7 @@ class DaySnapshot:
                 if v.status is not VisitStatus.OPEN:
                     raise ValidationError(f"{visit_id} is {v.status.value}; it cannot be pinned elsewhere", field="pin")
                 pin = Pin(concierge, start) if (concierge is not None or start is not None) else None
-                v = dataclasses.replace(v, pinned=pin)
+                v = dataclasses.replace(v, pinned=pin, required=pin is not None)  # a pinned visit must be served
             visits.append(v)
         if not found:
             raise NotFoundError(f"{visit_id} is not in the plan of {self.date}")
@@ -363,6 +362,7 @@ def load_day(session: Session, day: dt.date, *, lookahead: int = LOOKAHEAD_BUSIN
                 dedicated_required=required_ded and dedicated is not None and status is VisitStatus.OPEN,
                 priority=priority,
                 pinned=pin,
+                required=pin is not None and status is VisitStatus.OPEN,  # the dispatcher's pin: served there or reported
                 status=status,
             )
         )
@@ -383,48 +383,33 @@ def load_day(session: Session, day: dt.date, *, lookahead: int = LOOKAHEAD_BUSIN
     )
 
 
-#: Fallback travel model while `dispatch.travel` (geography issue) is not installed: straight-line
-#: distance x detour at an average door-to-door speed plus a fixed overhead per leg.
-FALLBACK_DETOUR = 1.3
-FALLBACK_SPEED_MPS = 20_000 / 3600
-FALLBACK_OVERHEAD_SECONDS = 300
+#: Environment variable naming a precomputed travel matrix file (format: dispatch.travel.PrecomputedMatrix,
+#: docs/geography.md): when set, its times replace the travel profiles for every plan built from the database.
+TRAVEL_MATRIX_ENV = "CONCIERGE_TRAVEL_MATRIX"
 
 
-def _haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
-
-
-def with_travel(problem: DispatchProblem) -> DispatchProblem:
-    """`problem` itself when the travel profiles of `dispatch.travel` exist; otherwise the same problem
-    on an explicit matrix from a plain geodesic model (locations become matrix rows, in order:
-    concierge starts, then visits)."""
-    try:
-        import dispatch.travel  # noqa: F401
-    except ModuleNotFoundError:
-        pass
-    else:
+def with_travel(problem: DispatchProblem, matrix_file: str | None = None) -> DispatchProblem:
+    """`problem` itself (travel from the profiles of `dispatch.travel`), unless a precomputed travel matrix
+    file is given or named by $CONCIERGE_TRAVEL_MATRIX: then the same problem on an explicit matrix cut
+    from that file (locations become matrix rows, in order: concierge starts and ends, then visits)."""
+    path = matrix_file or os.environ.get(TRAVEL_MATRIX_ENV, "").strip()
+    if not path:
         return problem
+    from dispatch.travel import load_matrix
+
     points: list[tuple[float, float]] = []
 
     def index(loc: Location) -> Location:
         points.append(loc.point)
         return Location(index=len(points) - 1)
 
-    concierges = tuple(dataclasses.replace(c, start=index(c.start), end=None, profile=None) for c in problem.concierges)
+    concierges = tuple(
+        dataclasses.replace(c, start=index(c.start), end=None if c.end is None else index(c.end), profile=None) for c in problem.concierges
+    )
     visits = tuple(dataclasses.replace(v, location=index(v.location)) for v in problem.visits)
-    n = len(points)
-    meters = np.zeros((n, n), dtype=np.int64)
-    seconds = np.zeros((n, n), dtype=np.int64)
-    for i in range(n):
-        for j in range(n):
-            if i != j and points[i] != points[j]:
-                m = _haversine_m(points[i], points[j]) * FALLBACK_DETOUR
-                meters[i, j] = round(m)
-                seconds[i, j] = round(m / FALLBACK_SPEED_MPS) + FALLBACK_OVERHEAD_SECONDS
-    meta = {**problem.meta, "travel": "fallback-geodesic"}
-    return dataclasses.replace(problem, concierges=concierges, visits=visits, profile=None, matrix=Matrix(seconds, meters), meta=meta)
+    sub = load_matrix(path).matrix(points)
+    meta = {**problem.meta, "travel": f"matrix:{path}"}
+    return dataclasses.replace(problem, concierges=concierges, visits=visits, profile=None, matrix=Matrix(sub.seconds, sub.meters), meta=meta)
 
 
 def _committed_plan(day: dt.date, rows: Sequence[Visit], concierges: Mapping[int, Concierge]) -> Plan:
@@ -852,10 +837,10 @@ class RequestRow:
 
 
 def open_requests(session: Session, now: dt.datetime, *, limit: int = 500) -> list[RequestRow]:
-    """Requests not yet served (open, planned), most urgent first, then by deadline."""
+    """Requests received by `now` and not yet served (open, planned, in progress), most urgent first, then by deadline."""
     rows = session.scalars(
         select(VisitRequest)
-        .where(VisitRequest.status.in_(("open", "planned", "in_progress")))
+        .where(VisitRequest.status.in_(("open", "planned", "in_progress")), VisitRequest.received_at <= now)
         .options(selectinload(VisitRequest.client), selectinload(VisitRequest.office),
                  selectinload(VisitRequest.visits).selectinload(Visit.concierge))
         .limit(limit)
