@@ -206,7 +206,8 @@ async def test_someone_elses_change_offers_a_reload(demo_db: Database) -> None:
         assert "changed by someone else" in app.screen.question
         await pilot.press("y")
         await settle(pilot)
-        assert app.screen is form
+        now_showing: object = app.screen
+        assert now_showing is form
         assert form.query_one("#input-contact_person", Input).value == "別の担当者"
         assert form.query_one("#input-name", Input).value != "私の変更"
     with demo_db.sessions() as session:

@@ -15,7 +15,7 @@ from typing import Any
 from textual import on
 from textual.app import App
 from textual.binding import Binding
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 
 from data.db import open_database
 from data.errors import DataError
@@ -159,10 +159,10 @@ class ConciergeApp(App[None]):
 
         if isinstance(self.screen, HelpScreen):
             return
-        here = [
-            (self.get_key_display(b.binding), b.binding.description or b.binding.action)
+        here = [  # the screen's and the app's keys; widgets' cursor keys are left out
+            (self.get_key_display(b.binding), b.binding.description)
             for b in self.active_bindings.values()
-            if b.enabled and b.binding.description and not b.binding.system
+            if b.enabled and b.binding.description and not b.binding.system and isinstance(b.node, (Screen, App))
         ]
         screens = [(d.key or "Ctrl+P", d.title, d.help) for d in offered(self.ctx.role)] if self.role_chosen else []
         self.push_screen(HelpScreen(here, screens))

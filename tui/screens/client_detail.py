@@ -20,14 +20,17 @@ from tui.context import AppContext
 from tui.messages import Navigate
 from tui.widgets.confirm import ConfirmDialog
 
-KIND_LABELS = {"pc": "PCs", "server": "servers", "printer": "printers", "network": "network", "smartphone": "phones", "other": "other"}
+KIND_LABELS = {
+    "pc": ("PC", "PCs"), "server": ("server", "servers"), "printer": ("printer", "printers"),
+    "network": ("network device", "network devices"), "smartphone": ("phone", "phones"), "other": ("other", "other"),
+}
 HOURS_LABELS = {"evening": "evenings", "saturday": "Saturdays", "sunday_holiday": "Sundays/holidays"}
 
 
 def totals_text(totals: dict[str, int]) -> str:
     if not totals:
         return "No seats yet"
-    return " · ".join(f"{totals[k]} {KIND_LABELS.get(k, k)}" for k in KIND_LABELS if k in totals)
+    return " · ".join(f"{totals[k]} {KIND_LABELS[k][totals[k] != 1]}" for k in KIND_LABELS if k in totals)
 
 
 def coordinates(office: OfficeRow) -> str:

@@ -136,7 +136,7 @@ class ClientsScreen(Screen[None]):
     # -- loading ----------------------------------------------------------------------------------
     def name_width(self) -> int:
         fixed = sum(w + 2 for k, _, w in COLUMNS if w and (k != "fee" or self.shows_fees))
-        return max(16, self.app.size.width - fixed - 4)
+        return max(16, self.app.size.width - fixed - 6)  # 2 for padding, 2 for the scrollbar, 2 spare
 
     @on(Resize)
     def fit_columns(self) -> None:

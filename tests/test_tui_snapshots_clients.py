@@ -1,0 +1,85 @@
+"""Snapshots of the shell and the client/office/seat screens on the seed-7 demo business, fixed clock.
+
+80×24 is the smallest supported terminal; 120×40 shows that the screens use the room. Japanese names
+and addresses (East Asian wide characters) must line up in the table columns. Update with
+`pytest tests/test_tui_snapshots_clients.py --snapshot-update` only after looking at the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual.pilot import Pilot
+from tui_desk import demo_db_fixture, demo_template_fixture, desk, settle  # noqa: F401  (fixtures)
+
+from data.db import Database
+from tui.app import ConciergeApp
+
+SnapCompare = Callable[..., bool]
+
+
+def steps(*keys: str, delay: float = 0.0) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """Settle, press `keys` one by one (settling after each), settle again."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot, delay=delay)
+
+    return run
+
+
+def app_for(database: Database, role: str = "admin", *, pick_role: bool = False, light: bool = False) -> ConciergeApp:
+    app = desk(database, role, pick_role=pick_role)
+    if light:
+        original = app.on_mount
+
+        def light_mount() -> None:
+            original()
+            app.theme = "textual-light"
+
+        app.on_mount = light_mount  # type: ignore[method-assign]
+    return app
+
+
+class TestClientList:
+    def test_client_list_80x24(self, snap_compare: SnapCompare, demo_db: Database) -> None:
+        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps())
+
+    def test_client_list_120x40(self, snap_compare: SnapCompare, demo_db: Database) -> None:
+        assert snap_compare(app_for(demo_db), terminal_size=(120, 40), run_before=steps())
+
+    def test_client_list_light_theme(self, snap_compare: SnapCompare, demo_db: Database) -> None:
+        assert snap_compare(app_for(demo_db, light=True), terminal_size=(80, 24), run_before=steps())
+
+    def test_client_list_filtered(self, snap_compare: SnapCompare, demo_db: Database) -> None:
+        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("slash", *"光陽", delay=0.3))
+
+
+class TestClientDetail:
+    def test_client_detail_80x24(self, snap_compare: SnapCompare, demo_db: Database) -> None:
+        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("enter"))
+
+    def test_client_detail_120x40(self, snap_compare: SnapCompare, demo_db: Database) -> None:
+        assert snap_compare(app_for(demo_db), terminal_size=(120, 40), run_before=steps("enter"))
+
+
+class TestOfficeAndSeats:
+    def test_office_form_with_geocoding(self, snap_compare: SnapCompare, demo_db: Database) -> None:
+        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("enter", "d", delay=0.5))
+
+    def test_seat_inventory(self, snap_compare: SnapCompare, demo_db: Database) -> None:
+        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("enter", "enter"))
+
+    def test_client_form_errors(self, snap_compare: SnapCompare, demo_db: Database) -> None:
+        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("n", "ctrl+s"))
+
+
+class TestShell:
+    def test_role_picker(self, snap_compare: SnapCompare, demo_db: Database) -> None:
+        assert snap_compare(app_for(demo_db, pick_role=True), terminal_size=(80, 24), run_before=steps())
+
+    def test_key_list(self, snap_compare: SnapCompare, demo_db: Database) -> None:
+        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("question_mark"))
