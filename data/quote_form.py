@@ -148,8 +148,12 @@ def _qty(value: object) -> str:
 
 def summary_line(q: Quote) -> str:
     """"¥92,400 a month incl. tax (net ¥84,000 + tax ¥8,400), one concierge per office cluster"."""
+    spot = ""
+    if q.plan.spot_fee_gross:
+        spot = (f" + {format_yen(q.plan.spot_fee_gross)} per visit incl. tax "
+                f"(about {format_yen(q.plan.expected_gross_total)} at {q.plan.expected_visits} visits a month)")
     return (
-        f"{format_yen(q.gross_total)} a month incl. tax (net {format_yen(q.net_total)} + tax {format_yen(q.tax)}), "
+        f"{format_yen(q.gross_total)} a month incl. tax (net {format_yen(q.net_total)} + tax {format_yen(q.tax)}){spot}, "
         f"{PLAN_NAMES.get(q.recommended, q.recommended)}"
     )
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+from decimal import Decimal
 from pathlib import Path
 
 from admin_host import AdminHost, demo_context
+from rich.console import Console
 from sqlalchemy import select
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 
 from data.db import Database
 from data.models import Quote as QuoteRow
@@ -32,7 +35,15 @@ async def _settle(app: AdminHost, pilot: Pilot[None]) -> None:
 
 
 def _fee(app: AdminHost) -> str:
-    return str(app.screen.query_one("#fee", Static).render())
+    return _text(app, "#fee")
+
+
+def _text(app: AdminHost, selector: str) -> str:
+    """What a Static shows, as plain text (tables included)."""
+    widget = app.screen.query_one(selector, Static)
+    console = Console(width=widget.size.width or 80, record=True, file=io.StringIO())
+    console.print(widget.content)
+    return console.export_text()
 
 
 def _type(app: AdminHost, **values: str) -> None:
@@ -56,9 +67,11 @@ async def test_thirty_pcs_cost_92400_a_month(database: Database) -> None:
         _type(app, o0_pcs="30")
         await _settle(app, pilot)
         assert "¥92,400 a month incl. tax (net ¥84,000 + tax ¥8,400)" in _fee(app)
-        lines = app.screen.query_one("#lines", DataTable)
-        assert lines.get_row_at(0)[1:] == ["3", "¥28,000", "¥84,000"]
-        assert "Total ¥92,400" in str(app.screen.query_one("#totals", Static).render())
+        screen = app.screen
+        assert isinstance(screen, QuoteScreen) and screen.quote is not None
+        assert [(line.quantity, line.unit_price, line.net) for line in screen.quote.lines] == [(Decimal(3), Decimal(28000), Decimal(84000))]
+        assert "3 × ¥28,000" in _text(app, "#lines")
+        assert "Total ¥92,400" in _text(app, "#totals")
         await pilot.press("ctrl+s")
         await pilot.pause()
     assert _quotes(database) == [(None, 92400, "per_cluster")]
@@ -75,7 +88,7 @@ async def test_two_far_offices_are_two_clusters(database: Database) -> None:
         _type(app, o1_name="大阪", o1_place="34.6937, 135.5023", o1_pcs="5")
         await _settle(app, pilot)
         assert "¥61,600" in _fee(app)
-        assert "2 clusters" in str(app.screen.query_one("#clusters", Static).render())
+        assert "2 clusters" in _text(app, "#clusters")
 
 
 async def test_bad_count_is_shown_at_the_field_and_nothing_is_saved(database: Database) -> None:
@@ -85,7 +98,7 @@ async def test_bad_count_is_shown_at_the_field_and_nothing_is_saved(database: Da
         await pilot.pause()
         _type(app, o0_name="本社", o0_place="35.6812, 139.7671", o0_pcs="-3")
         await _settle(app, pilot)
-        assert "Office 1, pcs: -3 is negative" in str(app.screen.query_one("#offices-error", Static).render())
+        assert "Office 1, pcs: -3 is negative" in _text(app, "#offices-error")
         assert app.screen.query_one("#o0-pcs", Input).has_class("-invalid")
         assert "¥" not in _fee(app)
         await pilot.press("ctrl+s")

@@ -25,10 +25,10 @@ class ConciergesScreen(Screen[None]):
     DEFAULT_CSS = """
     ConciergesScreen { layout: vertical; }
     ConciergesScreen #title { height: 1; background: $primary; color: $text; padding: 0 1; width: 1fr; }
-    ConciergesScreen #filter { height: 3; }
+    ConciergesScreen #filter { height: 1; margin: 0 1; }
     ConciergesScreen #body { height: 1fr; }
-    ConciergesScreen #table { width: 1fr; min-width: 44; }
-    ConciergesScreen #detail { width: 40; padding: 0 1; border-left: solid $primary; }
+    ConciergesScreen #table { width: 1fr; }
+    ConciergesScreen #detail { width: 40%; max-width: 56; padding: 0 1; border-left: solid $primary; }
     ConciergesScreen #count { height: 1; color: $text-muted; padding: 0 1; }
     """
     BINDINGS = [
@@ -54,7 +54,7 @@ class ConciergesScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Label("Concierges", id="title")
-        yield Input(placeholder="/ Filter by name, skill, area, client…", id="filter")
+        yield Input(placeholder="/ Filter by name, skill, area, client…", id="filter", compact=True)
         with Horizontal(id="body"):
             yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="detail")

@@ -30,10 +30,10 @@ class ContractsScreen(Screen[None]):
     DEFAULT_CSS = """
     ContractsScreen { layout: vertical; }
     ContractsScreen #title { height: 1; background: $primary; color: $text; padding: 0 1; width: 1fr; }
-    ContractsScreen #filter { height: 3; }
+    ContractsScreen #filter { height: 1; margin: 0 1; }
     ContractsScreen #body { height: 1fr; }
-    ContractsScreen #table { width: 1fr; min-width: 44; }
-    ContractsScreen #detail { width: 38; padding: 0 1; border-left: solid $primary; }
+    ContractsScreen #table { width: 1fr; }
+    ContractsScreen #detail { width: 40%; max-width: 56; padding: 0 1; border-left: solid $primary; }
     ContractsScreen #count { height: 1; color: $text-muted; padding: 0 1; }
     """
     BINDINGS = [
@@ -61,7 +61,7 @@ class ContractsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Label("Contracts", id="title")
-        yield Input(placeholder="/ Filter by client name or code…", id="filter")
+        yield Input(placeholder="/ Filter by client name or code…", id="filter", compact=True)
         with Horizontal(id="body"):
             yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="detail")
@@ -70,7 +70,8 @@ class ContractsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#table", DataTable)
-        table.add_columns("client", "plan", "start", "hours", "status", "earliest end")
+        table.add_column("client", width=22)
+        table.add_columns("plan", "start", "hours", "status", "earliest end")
         if self.client_id is not None:
             self.query_one("#filter", Input).display = False
         table.focus()

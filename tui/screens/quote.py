@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.table import Table
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +17,7 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -82,7 +83,8 @@ class QuoteScreen(Screen[None]):
     QuoteScreen .error { color: $error; height: auto; }
     QuoteScreen #office-buttons { height: 1; }
     QuoteScreen #office-buttons Button { margin-right: 1; }
-    QuoteScreen #lines { height: auto; max-height: 16; }
+    QuoteScreen #offices { height: auto; }
+    QuoteScreen #lines { height: auto; margin-top: 1; }
     QuoteScreen #clusters, QuoteScreen #totals, QuoteScreen #warnings { height: auto; }
     QuoteScreen #warnings { color: $warning; }
     """
@@ -155,13 +157,12 @@ class QuoteScreen(Screen[None]):
                 yield Static("", id="options-error", classes="error")
             with VerticalScroll(id="breakdown"):
                 yield Static("", id="clusters")
-                yield DataTable(id="lines", cursor_type="none", zebra_stripes=True)
+                yield Static("", id="lines")
                 yield Static("", id="totals")
                 yield Static("", id="warnings")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#lines", DataTable).add_columns("line", "qty", "unit", "net")
         try:
             self.tariff = load_tariff(self.ctx.tariff_path)
         except PricingError as exc:
@@ -341,6 +342,13 @@ class QuoteScreen(Screen[None]):
     def show_quote(self, message: Computed) -> None:
         if message.serial != self._serial:
             return  # a newer keystroke is being priced
+        if message.error is not None and message.error.field == "offices":
+            self._mark_invalid(None)
+            self.quote = None
+            fee = self.query_one("#fee", Static)
+            fee.remove_class("-error")
+            fee.update("Type the offices and their PCs; the fee appears here.")
+            return
         self._mark_invalid(message.error)
         if message.error is not None or message.quote is None:
             self.quote = None
@@ -355,10 +363,13 @@ class QuoteScreen(Screen[None]):
             units = f"{c.seats.units.normalize():f} units" if c.priced else "not priced"
             clusters.append(f" {c.number}. {_names(c.office_names)}: {c.seats.pcs} PCs, {c.seats.servers} srv → {units}")
         self.query_one("#clusters", Static).update("\n".join(clusters))
-        table = self.query_one("#lines", DataTable)
-        table.clear()
+        table = Table(box=None, expand=True, padding=(0, 1, 0, 0), show_edge=False)
+        table.add_column("line", ratio=1, overflow="fold")
+        table.add_column("qty × unit", justify="right", no_wrap=True)
+        table.add_column("net", justify="right", no_wrap=True)
         for line in q.lines:
-            table.add_row(line.label, f"{line.quantity.normalize():f}", format_yen(line.unit_price), format_yen(line.net))
+            table.add_row(line.label, f"{line.quantity.normalize():f} × {format_yen(line.unit_price)}", format_yen(line.net))
+        self.query_one("#lines", Static).update(table)
         totals = [
             f"Net {format_yen(q.net_total)}   Tax {format_yen(q.tax)}   [b]Total {format_yen(q.gross_total)}[/b]",
             f"Recommended: {q.recommended.replace('_', ' ')}",
