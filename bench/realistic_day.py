@@ -47,7 +47,8 @@ def haversine_m(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     dla = la[:, None] - la[None, :]
     dlo = lo[:, None] - lo[None, :]
     a = np.sin(dla / 2) ** 2 + np.cos(la)[:, None] * np.cos(la)[None, :] * np.sin(dlo / 2) ** 2
-    return 2 * 6_371_000 * np.arcsin(np.sqrt(np.minimum(1.0, a)))
+    out: np.ndarray = 2 * 6_371_000 * np.arcsin(np.sqrt(np.minimum(1.0, a)))
+    return out
 
 
 def generate(n_concierges: int = 100, n_visits: int = 1000, seed: int = 1) -> DispatchProblem:

@@ -185,8 +185,11 @@ def construct(
     routes: Sequence[Sequence[int]] | None = None,
     only: Sequence[int] | None = None,
     scheduler: Scheduler | None = None,
+    eject: bool = False,
 ) -> Construction:
-    """Insert visits (all not in `routes`, or just `only`) into `routes` (default: empty days)."""
+    """Insert visits (all not in `routes`, or just `only`) into `routes` (default: empty days). With
+    `eject`, an emergency or required visit that fits nowhere pushes lower-urgency visits out of the route
+    where that costs least; they are inserted elsewhere if possible."""
     t_begin = _time.monotonic()
     sch = scheduler or Scheduler.of(problem, travel)
     concierges, visits = problem.concierges, problem.visits
@@ -220,7 +223,12 @@ def construct(
         return e
 
     unplanned: list[int] = []
-    for k in todo:
+    later: list[int] = []  # visits pushed out by an urgent one, inserted again at the end
+    queue = list(todo)
+    while queue or later:
+        if not queue:
+            queue, later = later, []
+        k = queue.pop(0)
         visit = visits[k]
         ok = allowed[k] & (count < max_visits) & (load + visit.load <= capacity)
         vs = np.flatnonzero(ok)
@@ -264,6 +272,15 @@ def construct(
             found += 1
             if found >= enough:
                 break
+        if best is None and eject and urgent:
+            ejected = _insert_ejecting(sch, cur, k, veh[cand], pos[cand], day_start)
+            if ejected is not None:
+                v, removed = ejected
+                count[v] = len(cur[v])
+                load[v] = sum(visits[j].load for j in cur[v])
+                edges_cache[v] = None
+                later.extend(removed)
+                continue
         if best is None:
             unplanned.append(k)
             continue
@@ -273,6 +290,62 @@ def construct(
         load[v] += visit.load
         edges_cache[v] = None
     return Construction(cur, unplanned, _time.monotonic() - t_begin)
+
+
+URGENCY_RANK = {Urgency.EMERGENCY: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2, Urgency.LOW: 3}
+#: Positions tried and visits pushed out at most when an urgent visit forces its way in.
+EJECT_POSITIONS = 60
+EJECT_MAX = 3
+
+
+def _insert_ejecting(
+    sch: Scheduler, cur: list[list[int]], k: int, vehs: npt.NDArray[np.int64], poss: npt.NDArray[np.int64], day_start: int
+) -> tuple[int, list[int]] | None:
+    """Insert urgent visit k at one of the candidate (vehicle, position) pairs, pushing out up to EJECT_MAX
+    less urgent, unpinned visits of that route; the cheapest option (penalties pushed out, then start)
+    wins. Returns (vehicle, pushed-out visits) or None."""
+    visits = sch.problem.visits
+    rank = URGENCY_RANK[visits[k].urgency] if not visits[k].required else -1
+    best: tuple[float, int, list[int], list[int]] | None = None
+    for v, p in list(zip(vehs.tolist(), poss.tolist(), strict=True))[:EJECT_POSITIONS]:
+        seq = cur[v][:p] + [k] + cur[v][p:]
+        removed: list[int] = []
+        penalty = 0.0
+        while len(removed) < EJECT_MAX:
+            movable = [
+                j
+                for j in seq
+                if j != k
+                and not visits[j].required
+                and not visits[j].fixed
+                and visits[j].pinned is None
+                and URGENCY_RANK[visits[j].urgency] > rank
+            ]
+            if not movable:
+                break
+            options = []
+            for j in movable:
+                trial = [x for x in seq if x != j]
+                res = sch.schedule(v, trial)
+                options.append((res is None, unplanned_penalty(visits[j], day_start) / (1 + sch.service[j]), j, trial, res))
+            options.sort(key=lambda o: (o[0], o[1]))
+            infeasible, _, j, seq, res = options[0]
+            removed.append(j)
+            penalty += unplanned_penalty(visits[j], day_start)
+            if not infeasible:
+                assert res is not None
+                start = res[0][seq.index(k)]
+                cost = penalty + EMERGENCY_EARLY_PER_SECOND * start
+                if best is None or cost < best[0]:
+                    best = (cost, v, seq, removed)
+                break
+            if best is not None and penalty >= best[0]:
+                break
+    if best is None:
+        return None
+    _, v, seq, removed = best
+    cur[v][:] = seq
+    return v, removed
 
 
 def plan_from_routes(

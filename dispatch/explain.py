@@ -125,8 +125,8 @@ def reason_text(reason: Reason, problem: DispatchProblem | None = None) -> str:
     if code is ReasonCode.CAPACITY:
         return f"its load {d.get('load')} exceeds what every able concierge can carry"
     if code is ReasonCode.WINDOW_UNREACHABLE:
-        windows = d.get("windows") or []
-        text = ", ".join(f"{_hhmm(a)}–{_hhmm(b)}" for a, b in windows)  # type: ignore[union-attr]
+        windows: list[tuple[int, int]] = list(d.get("windows") or [])  # type: ignore[call-overload]
+        text = ", ".join(f"{_hhmm(a)}–{_hhmm(b)}" for a, b in windows)
         return f"window {text} unreachable from any start in time" if text else "cannot be reached and finished within any able concierge's shift"
     if code is ReasonCode.PINNED_CONFLICT:
         start = d.get("start")

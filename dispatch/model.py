@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from ortools.constraint_solver import pywrapcp
+from ortools.constraint_solver import pywrapcp  # type: ignore[import-untyped]
 
 from dispatch.errors import DispatchError
 from dispatch.problem import DispatchProblem, Location, Urgency, Visit

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ortools.constraint_solver import pywrapcp
+from ortools.constraint_solver import pywrapcp  # type: ignore[import-untyped]
 
 from dispatch.model import (
     DEDICATED_PENALTY,

@@ -1,21 +1,31 @@
 """Re-planning during the day: insert new (emergency) visits into a committed plan with little disruption.
 
-Visits finished before `now` and the one in progress stay where they are; every concierge starts from
-where they are (the in-progress visit, a reported position, or the last finished visit) no earlier than
-`now`. Moving a committed visit to another concierge or later in the day costs something (see
-`model.MOVE_*`), the committed routes are the starting solution, and the search is a short descent.
+Visits finished before `now`, the one in progress and the one a concierge is already travelling to stay
+where they are; every concierge starts from where they are (that visit, a reported position, or the last
+finished visit) no earlier than `now`.
+
+Insertion first: the committed routes are kept as they are, the new (and displaced) visits are inserted
+at their cheapest feasible position (emergencies as early as possible) by `dispatch.construct`, and only
+the routes that receive a visit are re-timed, keeping their visits no earlier than committed. Only when a
+new emergency or required visit cannot be inserted does it fall back to a solver search from the committed
+routes, where moving a committed visit to another concierge or later in the day costs something (see
+`model.MOVE_*`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dispatch.plan import Plan, Route, Stop
-from dispatch.problem import Concierge, DispatchProblem, Location, Visit, VisitStatus
-from dispatch.solve import ProgressFn, SolveParams, StopFn, solve
+from dispatch.check import _check_route, problem_legs
+from dispatch.construct import Scheduler, construct, plan_from_routes
+from dispatch.model import unplanned_penalty
+from dispatch.plan import Plan, PlanStatus, ReasonCode, Route, Stop
+from dispatch.problem import Concierge, DispatchProblem, Location, Urgency, Visit, VisitStatus
+from dispatch.solve import Progress, ProgressFn, SolveParams, StopFn, solve
 
 #: Default search for a re-plan: a quick descent from the committed routes.
 REPLAN_PARAMS = SolveParams(time_limit=1.5, metaheuristic="GREEDY_DESCENT", first_solution="LOCAL_CHEAPEST_INSERTION")
@@ -53,8 +63,10 @@ class Replan:
     inserted: tuple[str, ...]
 
 
-def _ceil_min(seconds: int) -> int:
-    return math.ceil(seconds / 60)
+def _floor_min(seconds: int) -> int:
+    """Whole minutes of a time in seconds, rounded down: a concierge free at 10:51:50 counts as free at
+    10:51 (the problem's times are minutes; rounding up would make tight committed routes infeasible)."""
+    return math.floor(seconds / 60)
 
 
 def freeze(
@@ -69,24 +81,31 @@ def freeze(
     for c in problem.concierges:
         route = next((r for r in committed.routes if r.concierge == c.id), None)
         stops = list(route.stops) if route else []
-        done = [s for s in stops if s.start < now_s or (by_id.get(s.visit) is not None and by_id[s.visit].status is not VisitStatus.OPEN)]
+        # a concierge leaves as soon as a visit ends (and waits at the next one), so the stop they left for
+        # before now is where they are going
+        departs = [(route.start if j == 0 else stops[j - 1].end) for j in range(len(stops))] if route is not None else []
+        done = [s for j, s in enumerate(stops) if departs[j] < now_s or (s.visit in by_id and by_id[s.visit].status is not VisitStatus.OPEN)]
+        # keep the prefix only: everything up to the last stop already started, finished or travelled to
+        if done:
+            last_k = max(stops.index(s) for s in done)
+            done = stops[: last_k + 1]
         fixed[c.id] = done
         start_loc, start_t = c.start, c.shift_start
         if done:
             last = done[-1]
-            start_loc, start_t = by_id[last.visit].location, max(start_t, _ceil_min(last.end))
+            start_loc, start_t = by_id[last.visit].location, max(start_t, _floor_min(last.end))
         start_t = max(start_t, now)
         if c.id in positions and not (done and done[-1].end > now_s):
             start_loc = positions[c.id]
         brk = c.break_
         if brk is not None and route is not None and route.break_start is not None and route.break_start < now_s:
-            start_t = max(start_t, _ceil_min(route.break_end or route.break_start))
+            start_t = max(start_t, _floor_min(route.break_end or route.break_start))
             brk = None
         if brk is not None and brk.latest < start_t:
             brk = None
         elif brk is not None:
             brk = dataclasses.replace(brk, earliest=max(brk.earliest, start_t))
-        concierges.append(dataclasses.replace(c, start=start_loc, shift_start=min(start_t, c.shift_end), break_=brk))
+        concierges.append(dataclasses.replace(c, start=start_loc, end=c.end_location, shift_start=min(start_t, c.shift_end), break_=brk))
     fixed_ids = {s.visit for ss in fixed.values() for s in ss}
     visits: list[Visit] = [v for v in problem.visits if v.id not in fixed_ids and v.status is VisitStatus.OPEN]
     sub = dataclasses.replace(problem, concierges=tuple(concierges), visits=tuple(visits))
@@ -105,12 +124,99 @@ def replan(
 ) -> Replan:
     """Re-plan the rest of the day at minute `now`. `problem` holds all visits (committed and new);
     `positions` optionally overrides where concierges are now."""
+    t0 = time.monotonic()
     sub, fixed = freeze(problem, committed, now, positions)
-    sub_ids = {v.id for v in sub.visits}
     old = committed.assignment()
-    hint = [[s.visit for s in r.stops if s.visit in sub_ids] for r in _routes_in_order(committed, sub)]
-    previous = {vid: (c, s // 60) for vid, (c, s) in old.items() if vid in sub_ids}
-    subplan = solve(sub, params, should_stop=should_stop, on_progress=on_progress, initial_routes=hint, previous=previous)
+    subplan = _insert(sub, committed, old, t0)
+    if subplan is None:
+        sub_ids = {v.id for v in sub.visits}
+        hint = [[s.visit for s in r.stops if s.visit in sub_ids] for r in _routes_in_order(committed, sub)]
+        previous = {vid: (c, s // 60) for vid, (c, s) in old.items() if vid in sub_ids}
+        subplan = solve(sub, params, should_stop=should_stop, on_progress=on_progress, initial_routes=hint, previous=previous)
+    elif on_progress is not None:
+        on_progress(Progress(int(subplan.cost["total"]), time.monotonic() - t0, subplan.planned))
+    if params.explain and subplan.unplanned and any(u.reason.code is ReasonCode.NOT_SEARCHED for u in subplan.unplanned):
+        from dispatch.explain import explain_unplanned
+
+        subplan = explain_unplanned(sub, subplan, relaxed_checks=0)
+    return _assemble(committed, sub, fixed, subplan, old)
+
+
+def _insert(sub: DispatchProblem, committed: Plan, old: Mapping[str, tuple[str, int]], t0: float) -> Plan | None:
+    """Keep committed routes, insert the rest at the cheapest feasible positions; None if a new emergency or
+    required visit does not fit (the caller then searches)."""
+    sch = Scheduler.of(sub)
+    pos = {v.id: k for k, v in enumerate(sub.visits)}
+    routes = [[pos[s.visit] for s in r.stops if s.visit in pos] for r in _routes_in_order(committed, sub)]
+    todo: list[int] = []
+    for v, seq in enumerate(routes):
+        # a committed route that no longer fits (e.g. the concierge is late): drop its least important visits
+        while seq and sch.schedule(v, seq) is None:
+            worst = min(range(len(seq)), key=lambda j: (unplanned_penalty(sub.visits[seq[j]], now_of(sub)), -j))
+            todo.append(seq.pop(worst))
+    # new visits (neither routed nor left out by the committed plan); left-out ones stay out
+    known = set(old) | {u.visit for u in committed.unplanned}
+    todo += [k for k, v in enumerate(sub.visits) if v.id not in known]
+    built = construct(sub, routes=routes, only=todo, scheduler=sch, eject=True)
+    if any((sub.visits[k].urgency is Urgency.EMERGENCY and sub.visits[k].id not in old) or sub.visits[k].required for k in built.unplanned):
+        return None
+    keep: dict[int, Route] = {}
+    for v, (c, seq) in enumerate(zip(sub.concierges, built.routes, strict=True)):
+        verbatim = _verbatim(sub, v, _route(committed, c.id), seq)
+        if verbatim is not None:
+            keep[v] = verbatim
+    # re-timed routes keep their committed visits no earlier than before, where that fits
+    late = _not_before(sch, sub, old, None)
+    fits = {k for v, seq in enumerate(built.routes) if v not in keep and late.schedule(v, seq) is not None for k in seq}
+    late = _not_before(sch, sub, old, fits)
+    plan = plan_from_routes(sub, built.routes, PlanStatus.FEASIBLE, time.monotonic() - t0, scheduler=late, keep=keep)
+    reasons = {u.visit: u.reason for u in committed.unplanned}
+    unplanned = tuple(dataclasses.replace(u, reason=reasons.get(u.visit, u.reason)) for u in plan.unplanned)
+    return dataclasses.replace(plan, unplanned=unplanned)
+
+
+def now_of(sub: DispatchProblem) -> int:
+    """The earliest start of the open day (minutes)."""
+    return min((c.shift_start for c in sub.concierges), default=0)
+
+
+def _not_before(sch: Scheduler, sub: DispatchProblem, old: Mapping[str, tuple[str, int]], only: set[int] | None) -> Scheduler:
+    """A scheduler whose windows also keep committed visits (those in `only`, None: all) no earlier than
+    their committed start."""
+    windows = []
+    for k, v in enumerate(sub.visits):
+        ws = sch.windows[k]
+        if v.id in old and (only is None or k in only):
+            nb = old[v.id][1]
+            clipped = [(max(a, nb), b) for a, b in ws if b >= nb]
+            ws = clipped or ws
+        windows.append(ws)
+    return dataclasses.replace(sch, windows=windows)
+
+
+def _verbatim(sub: DispatchProblem, v: int, before: Route, seq: list[int]) -> Route | None:
+    """The committed route's open part, unchanged, if it has the same visits and still checks out."""
+    ids = [sub.visits[k].id for k in seq]
+    stops = tuple(s for s in before.stops if s.visit in set(ids))
+    if [s.visit for s in stops] != ids:
+        return None
+    c = sub.concierges[v]
+    start = c.shift_start * 60
+    if not stops:
+        return Route(c.id, (), start, start, 0, 0)
+    route = dataclasses.replace(before, stops=stops, start=max(start, min(before.start, stops[0].start)))
+    if route.start > stops[0].arrival - stops[0].travel_seconds:
+        route = dataclasses.replace(route, start=start)
+    if before.break_start is not None and (c.break_ is None or before.break_start < start):
+        route = dataclasses.replace(route, break_start=None, break_end=None)
+    errors: list[str] = []
+    _check_route(sub, route, problem_legs(sub), errors)
+    return route if not errors else None
+
+
+def _assemble(committed: Plan, sub: DispatchProblem, fixed: dict[str, list[Stop]], subplan: Plan, old: Mapping[str, tuple[str, int]]) -> Replan:
+    """The whole day's plan (fixed stops first), the moves and the changed routes."""
+    sub_ids = {v.id for v in sub.visits}
     routes = []
     for r in subplan.routes:
         keep = tuple(fixed.get(r.concierge, []))
@@ -130,9 +236,7 @@ def replan(
         nc, ns = new.get(vid, (None, None))
         if nc != c or ns is None or abs(ns - s) >= MOVE_THRESHOLD_SECONDS:
             moves.append(Move(vid, c, nc, s, ns))
-    changed = tuple(
-        r.concierge for r in plan.routes if [s.visit for s in r.stops] != [s.visit for s in _route(committed, r.concierge).stops]
-    )
+    changed = tuple(r.concierge for r in plan.routes if [s.visit for s in r.stops] != [s.visit for s in _route(committed, r.concierge).stops])
     inserted = tuple(vid for vid in new if vid not in old)
     return Replan(plan, sub, subplan, tuple(moves), changed, inserted)
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2  # type: ignore[import-untyped]
 
 from dispatch.construct import Scheduler, construct, plan_from_routes
 from dispatch.errors import DispatchError
@@ -266,7 +266,7 @@ def _solve_portfolio(
     t0: float,
 ) -> Plan:
     """Run `params.workers` searches in child processes and keep the best plan."""
-    ctx = multiprocessing.get_context("fork" if _fork_safe() else "spawn")
+    ctx: Any = multiprocessing.get_context("fork" if _fork_safe() else "spawn")
     stop = ctx.Event()
     out = ctx.Queue()
     procs = [

@@ -261,4 +261,4 @@ def test_bad_params_name_the_field(field: str) -> None:
     from dispatch.errors import DispatchError
 
     with pytest.raises(DispatchError, match=field):
-        SolveParams(**{field: 0})
+        SolveParams(**{field: 0})  # type: ignore[arg-type]
