@@ -153,12 +153,15 @@ def load_profiles(path: str | Path | None = None) -> dict[str, Profile]:
         raw[name] = table
     base: dict[str, Profile] = {}
     for name, t in raw.items():
-        base[name] = Profile(
-            name=name,
-            detour=_number(t["detour"], where, name, "detour"),
-            speed_kmh=_number(t["speed_kmh"], where, name, "speed_kmh"),
-            overhead_s=_integer(t["overhead_s"], where, name, "overhead_s"),
-        )
+        try:
+            base[name] = Profile(
+                name=name,
+                detour=_number(t["detour"], where, name, "detour"),
+                speed_kmh=_number(t["speed_kmh"], where, name, "speed_kmh"),
+                overhead_s=_integer(t["overhead_s"], where, name, "overhead_s"),
+            )
+        except DispatchError as e:
+            raise e if str(e).startswith(where) else DispatchError(f"{where}: {e}") from None
     profiles = dict(base)
     for name, t in raw.items():
         walk_name = t.get("walk_profile")
@@ -169,10 +172,13 @@ def load_profiles(path: str | Path | None = None) -> dict[str, Profile]:
         if walk_name not in base:
             raise DispatchError(f"{where}: profiles.{name}.walk_profile: unknown profile {walk_name!r}")
         walk = base[walk_name]
-        if walk.walk is not None:
+        if walk_name == name or raw[walk_name].get("walk_profile") is not None:
             raise DispatchError(f"{where}: profiles.{name}.walk_profile: {walk_name!r} has a walk_profile itself")
         b = base[name]
-        profiles[name] = Profile(name, b.detour, b.speed_kmh, b.overhead_s, _integer(t.get("walk_up_to_m", 0), where, name, "walk_up_to_m"), walk)
+        try:
+            profiles[name] = Profile(name, b.detour, b.speed_kmh, b.overhead_s, _integer(t.get("walk_up_to_m", 0), where, name, "walk_up_to_m"), walk)
+        except DispatchError as e:
+            raise DispatchError(f"{where}: {e}") from None
     return profiles
 
 
