@@ -193,7 +193,8 @@ class DaySnapshot:
         return frozenset(v.id for v in self.problem.visits if v.status is not VisitStatus.OPEN)
 
     def with_pin(self, visit_id: str, concierge: str | None, start: int | None) -> DaySnapshot:
-        """The snapshot with `visit_id` pinned (None, None removes the pin); nothing is written."""
+        """The snapshot with `visit_id` pinned (None, None removes the pin); nothing is written. A pinned
+        visit is required: the optimizer serves it there or reports why it cannot."""
         visits = []
         found = False
         for v in self.problem.visits:

@@ -124,6 +124,7 @@ async def test_pin_a_visit_and_replan_the_pin_holds(sqlite_database: Database) -
         await pilot.press("enter")
         await pilot.pause()
         assert screen.snapshot is not None and screen.snapshot.problem.visit(key).pinned is not None
+        assert screen.snapshot.problem.visit(key).required  # served there, or reported with a reason
         await pilot.press("p")
         await app.workers.wait_for_complete()
         await pilot.pause()

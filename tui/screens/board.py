@@ -132,6 +132,8 @@ class BoardScreen(Screen[None]):
         self.started = 0.0
         self.best: SolveProgress | None = None
         self._stop = threading.Event()
+        self.kept_reasons: dict[str, str] = {}
+        """visit id → why it stayed out of the last committed proposal (shown on the committed board)."""
         self._initial_day = day or ctx.today()
 
     def compose(self) -> ComposeResult:
@@ -159,6 +161,7 @@ class BoardScreen(Screen[None]):
 
     # ---- loading -------------------------------------------------------------------------------
     def watch_day(self) -> None:
+        self.kept_reasons = {}
         self.reload()
 
     def reload(self) -> None:
@@ -230,7 +233,8 @@ class BoardScreen(Screen[None]):
             done = set(plan.assignment()) if plan is not None else set()
             rows = [Unplanned(v.id, Reason(ReasonCode.NOT_SEARCHED)) for v in snap.problem.visits if v.id not in done]
             rows += list(snap.excluded)
-            texts = {u.visit: "not planned yet (p plans the day, r re-plans from now)" for u in rows} | dict(snap.excluded_text)
+            waiting = "not planned yet (p plans the day, r re-plans from now)"
+            texts = {u.visit: self.kept_reasons.get(u.visit, waiting) for u in rows} | dict(snap.excluded_text)
         for u in rows:
             v = snap.visits.get(u.visit)
             table.add_row(u.visit, Text(v.urgency if v else "", style=URGENCY_STYLE.get(v.urgency if v else "", "")),
@@ -305,6 +309,12 @@ class BoardScreen(Screen[None]):
         elapsed = time.monotonic() - self.started
         best = self.best
         text = f"Planning {self.day:%a %d %b}… {elapsed:4.1f} s"
+        params = getattr(self.planner, "params", None)
+        limit = getattr(params, "time_limit", None)
+        if isinstance(limit, float | int) and elapsed > limit + 1:
+            text += " (search done: explaining what stays unplanned)"
+        elif isinstance(limit, float | int):
+            text += f" of {limit:.0f} s"
         if best is not None:
             text += f" · best cost {best.best_cost:,} · {best.planned} visits planned"
         self.query_one("#progress", Static).update(text + "  (x cancels)")
@@ -436,6 +446,8 @@ class BoardScreen(Screen[None]):
             self.notify(f"Not saved: {exc}", severity="error", timeout=10)
             return
         self.notify(f"Plan saved: {result.created} new, {result.updated} updated, {result.removed} removed visits.")
+        # what stayed out keeps the optimizer's reason on the committed board (until the day changes)
+        self.kept_reasons = {k: f"left out: {t}" for k, t in unplanned_texts(self.snapshot, self.proposal).items()}
         self.reload()
 
     # ---- dates and intake -----------------------------------------------------------------------
