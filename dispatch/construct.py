@@ -24,6 +24,7 @@ from dispatch.model import (
     DEDICATED_PENALTY,
     EMERGENCY_EARLY_PER_SECOND,
     LATENESS_PER_SECOND,
+    MOVE_TIME_PER_SECOND,
     REQUIRED_PENALTY,
     SECONDS_PER_MINUTE,
     Travel,
@@ -42,6 +43,8 @@ CHECKS_PER_URGENT_VISIT = 400
 FEASIBLE_ENOUGH = 4
 FEASIBLE_ENOUGH_URGENT = 60
 INF = 1 << 60
+#: Re-planning: adding a visit to a route that already has visits (cost units, like 30 minutes of travel).
+ROUTE_TOUCH_COST = 1800
 
 Schedule = tuple[list[int], int, int | None]  # starts (s), route end (s), break start (s) or None
 
@@ -186,10 +189,13 @@ def construct(
     only: Sequence[int] | None = None,
     scheduler: Scheduler | None = None,
     eject: bool = False,
+    disruption: bool = False,
 ) -> Construction:
     """Insert visits (all not in `routes`, or just `only`) into `routes` (default: empty days). With
     `eject`, an emergency or required visit that fits nowhere pushes lower-urgency visits out of the route
-    where that costs least; they are inserted elsewhere if possible."""
+    where that costs least; they are inserted elsewhere if possible. With `disruption` (re-planning), adding
+    to a route that already has visits costs ROUTE_TOUCH_COST and every second other visits start later
+    costs MOVE_TIME_PER_SECOND, so idle concierges and slack are used first."""
     t_begin = _time.monotonic()
     sch = scheduler or Scheduler.of(problem, travel)
     concierges, visits = problem.concierges, problem.visits
@@ -221,6 +227,14 @@ def construct(
             e = (np.array(nodes[:-1], dtype=np.int64), np.array(nodes[1:], dtype=np.int64))
             edges_cache[v] = e
         return e
+
+    times_cache: dict[int, list[int]] = {}
+
+    def times(v: int) -> list[int]:
+        if v not in times_cache:
+            res = sch.schedule(v, cur[v])
+            times_cache[v] = res[0] if res is not None else [0] * len(cur[v])
+        return times_cache[v]
 
     unplanned: list[int] = []
     later: list[int] = []  # visits pushed out by an urgent one, inserted again at the end
@@ -267,6 +281,10 @@ def construct(
                 cost += LATENESS_PER_SECOND[visit.urgency] * max(0, s - max(0, visit.due) * SECONDS_PER_MINUTE)
             if visit.dedicated is not None and not visit.dedicated_required and concierges[v].id != visit.dedicated:
                 cost += DEDICATED_PENALTY
+            if disruption and cur[v]:
+                old = times(v)
+                delay = sum(max(0, a - b) for a, b in zip(res[0][:p] + res[0][p + 1 :], old, strict=True))
+                cost += ROUTE_TOUCH_COST + MOVE_TIME_PER_SECOND * delay
             if best is None or cost < best[0]:
                 best = (cost, v, p)
             found += 1
@@ -279,6 +297,7 @@ def construct(
                 count[v] = len(cur[v])
                 load[v] = sum(visits[j].load for j in cur[v])
                 edges_cache[v] = None
+                times_cache.pop(v, None)
                 later.extend(removed)
                 continue
         if best is None:
@@ -289,6 +308,7 @@ def construct(
         count[v] += 1
         load[v] += visit.load
         edges_cache[v] = None
+        times_cache.pop(v, None)
     return Construction(cur, unplanned, _time.monotonic() - t_begin)
 
 

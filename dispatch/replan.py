@@ -157,7 +157,7 @@ def _insert(sub: DispatchProblem, committed: Plan, old: Mapping[str, tuple[str, 
     # new visits (neither routed nor left out by the committed plan); left-out ones stay out
     known = set(old) | {u.visit for u in committed.unplanned}
     todo += [k for k, v in enumerate(sub.visits) if v.id not in known]
-    built = construct(sub, routes=routes, only=todo, scheduler=sch, eject=True)
+    built = construct(sub, routes=routes, only=todo, scheduler=sch, eject=True, disruption=True)
     if any((sub.visits[k].urgency is Urgency.EMERGENCY and sub.visits[k].id not in old) or sub.visits[k].required for k in built.unplanned):
         return None
     keep: dict[int, Route] = {}

@@ -92,3 +92,42 @@ def test_checker_catches_a_lost_visit() -> None:
     route = next(r for r in plan.routes if r.stops)
     bad = dataclasses.replace(plan, routes=tuple(dataclasses.replace(r, stops=r.stops[1:]) if r is route else r for r in plan.routes))
     assert any("appears 0 times" in e for e in check_plan(problem, bad))
+
+
+def full_day(people: tuple[str, ...] = ("a", "b", "c")) -> list[dict[str, Any]]:
+    """Each concierge fully booked: three 140-minute visits at their own place on the street."""
+    out = []
+    for n, p in enumerate(people):
+        for k in range(3):
+            out.append({"id": f"{p}{k}", "location": {"index": 2 * n + 1}, "duration_minutes": 140, "urgency": "low" if k == 2 else "normal"})
+    return out
+
+
+def test_replan_insertion_changes_only_the_receiving_route() -> None:
+    """An emergency into a fully booked day pushes one low-urgency visit out of one route; the others
+    keep their visits and times exactly."""
+    people = ("a", "b", "c")
+    problem = street(full_day(people), people)
+    plan = solve(problem, PARAMS)
+    assert check_plan(problem, plan) == [] and plan.planned == 9
+    sos = {"id": "sos", "location": {"index": 3}, "duration_minutes": 120, "urgency": "emergency"}
+    result = replan(street([*full_day(people), sos], people), plan, 9 * 60)
+    assert check_plan(result.subproblem, result.subplan) == []
+    assert result.inserted == ("sos",)
+    assert len(result.changed_routes) == 1
+    (who,) = result.changed_routes
+    for r in plan.routes:
+        if r.concierge != who:
+            assert result.plan.route_of(r.concierge).stops == r.stops
+    pushed = [m for m in result.moves if m.to_concierge is None]
+    assert len(pushed) == 1 and pushed[0].visit.endswith("2")
+
+
+def test_replan_finds_room_without_moving_anyone_else() -> None:
+    """With a free concierge the emergency goes to them and no committed visit moves."""
+    problem = street(day()[:2], ("a", "b", "c"))
+    plan = solve(problem, PARAMS)
+    sos = {"id": "sos", "location": {"index": 5}, "duration_minutes": 30, "urgency": "emergency"}
+    result = replan(street([*day()[:2], sos], ("a", "b", "c")), plan, 9 * 60)
+    assert check_plan(result.subproblem, result.subplan) == []
+    assert result.moves == () and "sos" in result.plan.assignment()
