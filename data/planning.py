@@ -717,8 +717,9 @@ class ClientChoice:
         return PRIORITY_LABELS[self.priority]
 
 
-def search_clients(session: Session, text: str, *, limit: int = 10) -> list[ClientChoice]:
-    """Active clients whose name, kana or code contains `text` (case-insensitive), best first."""
+def search_clients(session: Session, text: str, *, limit: int = 10, client_id: int | None = None) -> list[ClientChoice]:
+    """Active clients whose name, kana or code contains `text` (case-insensitive), by name; `client_id`
+    makes sure that client is in the list (the form opened for one client)."""
     needle = f"%{text.strip()}%"
     query = (
         select(Client)
@@ -729,6 +730,8 @@ def search_clients(session: Session, text: str, *, limit: int = 10) -> list[Clie
     )
     if text.strip():
         query = query.where(or_(Client.name.ilike(needle), Client.name_kana.ilike(needle), Client.code.ilike(needle)))
+    elif client_id is not None:
+        query = query.order_by(None).order_by(Client.id != client_id, Client.name)
     out = []
     for c in session.scalars(query):
         ded = c.dedicated_concierge

@@ -8,7 +8,7 @@ from typing import Any
 
 from board_scenario import DAY, NOW, build
 from textual.message import Message
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Label, Static
 from tui_fakes import FakePlanner, Host, sqlite_database_fixture  # noqa: F401  (the sqlite_database fixture)
 
 from data.db import Database
@@ -209,3 +209,64 @@ async def test_a_long_real_plan_leaves_the_board_answering_and_cancel_keeps_the_
         assert time.monotonic() - started < 50
         assert screen.proposal is not None and screen.proposal.status.value == "cancelled" and screen.proposal.planned > 0
         assert "best plan so far" in str(screen.query_one("#progress", Static).render())
+
+
+async def test_emergency_saved_on_a_planned_day_offers_replan_from_now(sqlite_database: Database) -> None:
+    """Saving an emergency for today's planned day asks "re-plan from now?"; yes shows it inserted as new."""
+    build(sqlite_database)
+    app = host(sqlite_database, FakePlanner())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = board(app)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, RequestFormScreen)
+        form.query_one("#client-search", Input).value = "青葉"
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        form.query_one("#urgency").value = "emergency"  # type: ignore[attr-defined]
+        form.query_one("#description", Input).value = "サーバが停止"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "re-plan from now" in str(app.screen.query_one(Label).render())
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        new_key = f"R{max(r.id for r in _requests(sqlite_database))}"
+        assert screen.replan_result is not None and new_key in screen.replan_result.inserted
+        table = screen.query_one("#proposal", DataTable)
+        assert str(table.get_row_at(table.get_row_index(new_key))[6]) == "new"
+    with sqlite_database.sessions() as s:
+        assert s.query(Visit).filter(Visit.request_id == int(new_key[1:])).count() == 0  # nothing written before commit
+
+
+async def test_move_by_hand_shows_the_new_route_times(sqlite_database: Database) -> None:
+    """m moves the toner change from K01 to K03: K03's route now has it with new times, K01's closes the gap."""
+    ids = build(sqlite_database, committed=False)
+    app = host(sqlite_database, FakePlanner())
+    key = f"R{ids['r_toner']}"
+    async with app.run_test(size=SIZE) as pilot:
+        screen = board(app)
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        before = screen.proposal
+        assert before is not None and before.assignment()[key][0] == "K01"
+        table = screen.query_one("#proposal", DataTable)
+        table.focus()
+        table.move_cursor(row=table.get_row_index(key))
+        await pilot.press("m")
+        await pilot.pause()
+        app.screen.query_one("#move-concierge").value = "K03"  # type: ignore[attr-defined]
+        app.screen.query_one("#move-position", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        after = screen.proposal
+        assert after is not None and after.assignment()[key][0] == "K03"
+        row = table.get_row_at(table.get_row_index(key))
+        assert row[0] == "K03" and row[1] == f"{after.assignment()[key][1] // 3600:02d}:{after.assignment()[key][1] % 3600 // 60:02d}"
+        k01_later = [s for r in after.routes if r.concierge == "K01" for s in r.stops]
+        k01_before = {s.visit: s.start for r in before.routes if r.concierge == "K01" for s in r.stops}
+        assert any(s.start < k01_before[s.visit] for s in k01_later)  # the gap closes: later stops start earlier
+    with sqlite_database.sessions() as s:
+        assert s.query(Visit).count() == 0

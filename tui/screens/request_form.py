@@ -43,8 +43,10 @@ class RequestFormScreen(ModalScreen[tuple[int, str] | None]):
             self.text = text
             self.choices = choices
 
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, client_id: int | None = None) -> None:
         super().__init__()
+        self.preselect = client_id
+        """A client to start with (e.g. opened from the client's page)."""
         self.ctx = ctx
         self.database = ctx.db
         self.clock = ctx.clock
@@ -76,7 +78,7 @@ class RequestFormScreen(ModalScreen[tuple[int, str] | None]):
 
     def on_mount(self) -> None:
         self._default_deadline()
-        self.search("")
+        self.search("", self.preselect)
         self.query_one("#client-search", Input).focus()
 
     # search as you type, off the UI thread
@@ -85,23 +87,35 @@ class RequestFormScreen(ModalScreen[tuple[int, str] | None]):
         self.search(event.value)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="client-search")
-    def search(self, text: str) -> None:
+    def search(self, text: str, client_id: int | None = None) -> None:
         with self.database.sessions() as session:
-            found = search_clients(session, text)
+            found = search_clients(session, text, client_id=client_id)
         self.post_message(self.ClientsFound(text, found))
 
     def on_request_form_screen_clients_found(self, message: ClientsFound) -> None:
+        if message.text != self.query_one("#client-search", Input).value:
+            return  # an older search answered late
         results = self.query_one("#client-results", OptionList)
         results.clear_options()
         self.choices = {c.id: c for c in message.choices}
         results.add_options([Option(f"{c.name}  ({c.code}, {len(c.offices)} offices)", id=str(c.id)) for c in message.choices])
-        if len(message.choices) == 1 and message.text:
+        if self.preselect is not None and self.preselect in self.choices:
+            self._pick(self.choices[self.preselect])
+            self.preselect = None
+        elif len(message.choices) == 1 and message.text:
             self._pick(message.choices[0])
+        elif self.client is not None and self.client.id not in self.choices:
+            self._unpick()
 
     @on(OptionList.OptionSelected, "#client-results")
     def client_chosen(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
             self._pick(self.choices[int(event.option.id)])
+
+    def _unpick(self) -> None:
+        self.client = None
+        self.query_one("#office", Select).set_options([])
+        self.query_one("#client-info", Label).update("")
 
     def _pick(self, choice: ClientChoice) -> None:
         self.client = choice
