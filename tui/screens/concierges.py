@@ -94,7 +94,7 @@ class ConciergesScreen(Screen[None]):
                 r.code, r.name, " ".join(r.skills) or "-", _days(r.working_days), r.hours, str(r.max_visits),
                 "yes" if r.active else "no", key=str(r.id),
             )
-        self.query_one("#count", Label).update(f"{len(self.rows)} concierges")
+        self.query_one("#count", Label).update(f"{len(self.rows)} concierge{'' if len(self.rows) == 1 else 's'}")
         if self._select_id is not None:
             for index, r in enumerate(self.rows):
                 if r.id == self._select_id:

@@ -108,7 +108,8 @@ class ContractsScreen(Screen[None]):
                 "-" if r.status != "active" else r.earliest_end.isoformat(), key=str(r.id),
             )
         self.query_one("#count", Label).update(
-            f"{len(self.rows)} contracts · earliest end = if the client gave notice today ({self.ctx.today().isoformat()})"
+            f"{len(self.rows)} contract{'' if len(self.rows) == 1 else 's'} · "
+            f"earliest end = if the client gave notice today ({self.ctx.today().isoformat()})"
         )
         if self._select_id is not None:
             for index, r in enumerate(self.rows):

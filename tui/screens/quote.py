@@ -349,10 +349,12 @@ class QuoteScreen(Screen[None]):
             fee.remove_class("-error")
             fee.update("Type the offices and their PCs; the fee appears here.")
             return
-        self._mark_invalid(message.error)
+        problem = self._mark_invalid(message.error)
         if message.error is not None or message.quote is None:
             self.quote = None
-            self._fee_error(_sentence(str(message.error)))
+            self._fee_error(f"Not priced: {problem}")
+            for part in ("#clusters", "#lines", "#totals", "#warnings"):
+                self.query_one(part, Static).update("")
             return
         self.quote = q = message.quote
         fee = self.query_one("#fee", Static)
@@ -387,14 +389,16 @@ class QuoteScreen(Screen[None]):
         fee.add_class("-error")
         fee.update(text)
 
-    def _mark_invalid(self, error: ValidationError | None) -> None:
-        """Colour the field at fault and put the message under its block (offices or options)."""
+    def _mark_invalid(self, error: ValidationError | None) -> str:
+        """Colour the field at fault and put the message under its block (offices or options); return it."""
         for box in self.query("#inputs Input.-invalid"):
             box.remove_class("-invalid")
         self.query_one("#offices-error", Static).update("")
         self.query_one("#options-error", Static).update("")
-        if error is None or not error.field:
-            return
+        if error is None:
+            return ""
+        if not error.field:
+            return _sentence(str(error))
         message = _sentence(str(error).split(": ", 1)[-1])
         if error.field.startswith("offices"):
             parts = error.field.split(".")
@@ -407,10 +411,12 @@ class QuoteScreen(Screen[None]):
                         culprit.add_class("-invalid")
                     message = f"Office {index + 1}, {parts[2]}: {message}"
             self.query_one("#offices-error", Static).update(message)
-            return
+            return message
         for control in self.query(f"#opt-{error.field}"):
             control.add_class("-invalid")
-        self.query_one("#options-error", Static).update(f"{error.field.replace('_', ' ').capitalize()}: {message}")
+        message = f"{error.field.replace('_', ' ').capitalize()}: {message}"
+        self.query_one("#options-error", Static).update(message)
+        return message
 
     # ---- save and export -------------------------------------------------------------------------
     def _current(self) -> Quote | None:
