@@ -113,28 +113,31 @@ def tier_unit_price(unit_price: Decimal, tier: VolumeTier) -> Decimal:
 
 def volume_lines(units: Decimal, *, plan: SeatPlan, label: str, basis: str, kind: str = "seat") -> list[Line]:
     """Marginal volume tiers: the units falling in each tier at that tier's discounted price, one line per tier."""
-    lines: list[Line] = []
+    slices: list[tuple[Decimal, Decimal, VolumeTier]] = []
     lower = Decimal(0)
     for tier in plan.volume_tiers:
         upper = units if tier.up_to_units is None else min(units, tier.up_to_units)
-        quantity = upper - lower
-        if quantity > 0:
-            price = tier_unit_price(plan.unit_price, tier)
-            span = f"units {_num(lower)}–{_num(upper)}"
-            discount = f", volume discount {_num(tier.discount_pct)}% off {format_yen(plan.unit_price)}" if tier.discount_pct else ""
-            lines.append(
-                Line(
-                    label=label if len(lines) == 0 else f"{label} (volume tier)",
-                    basis=f"{basis}; {span}{discount}",
-                    quantity=quantity,
-                    unit_price=price,
-                    net=round_line(quantity * price),
-                    kind=kind,
-                )
-            )
+        if upper > lower:
+            slices.append((lower, upper, tier))
         if tier.up_to_units is None or units <= tier.up_to_units:
             break
         lower = tier.up_to_units
+    lines: list[Line] = []
+    for lower, upper, tier in slices:
+        price = tier_unit_price(plan.unit_price, tier)
+        quantity = upper - lower
+        span = f"; units {_num(lower)}–{_num(upper)}" if len(slices) > 1 else ""
+        discount = f", volume discount {_num(tier.discount_pct)}% off {format_yen(plan.unit_price)}" if tier.discount_pct else ""
+        lines.append(
+            Line(
+                label=label if not lines else f"{label} (volume tier)",
+                basis=f"{basis}{span}{discount}" if not lines else f"{span.lstrip('; ')}{discount}",
+                quantity=quantity,
+                unit_price=price,
+                net=round_line(quantity * price),
+                kind=kind,
+            )
+        )
     return lines
 
 
