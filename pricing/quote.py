@@ -130,7 +130,7 @@ class QuoteOptions:
         if self.rounding is not None and self.rounding not in ROUNDINGS:
             raise PricingError(f"rounding: must be one of {', '.join(ROUNDINGS)}, got {self.rounding!r}")
         if self.tolerance_pcs is not None:
-            _count(self.tolerance_pcs, "tolerance")
+            _count(self.tolerance_pcs, "tolerance_pcs")
         if self.visits_per_month is not None:
             _count(self.visits_per_month, "visits_per_month")
         if self.cluster_km is not None:
