@@ -275,12 +275,16 @@ class Quote:
         """The quote as JSON-ready values; yen figures are integers."""
         terms: dict[str, Any] = self.terms.to_json() if self.terms else {"start": None}
         terms["annual_prepayment_gross"] = int(self.gross_total * 12)
+        spot: dict[str, Any] = {}
+        if self.recommended == TWO_TIER:
+            spot = {"spot_fee_net": int(self.plan.spot_fee_net), "spot_fee_gross": int(self.plan.spot_fee_gross)}
         return {
             "tariff_version": self.tariff_version,
             "recommended": self.recommended,
             "net_total": int(self.net_total),
             "tax": int(self.tax),
             "gross_total": int(self.gross_total),
+            **spot,
             "tax_rate_pct": as_json_number(self.tax_rate_pct),
             "tax_rule": "consumption tax once on the net total, rounded down to the yen",
             "rounding": self.rounding,

@@ -77,7 +77,7 @@ def test_dispersed_shops_two_tier_with_visits(tmp_path: Path, capsys: pytest.Cap
     shops = [{"name": f"Shop {i}", "lat": 31.5 + (i % 10) * 1.1, "lon": 130.5 + (i // 10) * 1.2, "pcs": 1, "servers": 0} for i in range(100)]
     (tmp_path / "shops.json").write_text(json.dumps({"offices": shops}), encoding="utf-8")
     body = run_json(capsys, "--offices", str(tmp_path / "shops.json"), "--visits-per-month", "6")
-    assert body["recommended"] == "two_tier" and body["gross_total"] == 30800
+    assert body["recommended"] == "two_tier" and body["gross_total"] == 30800 and body["spot_fee_gross"] == 13200
     two = body["plans"]["two_tier"]
     assert (two["gross_total"], two["spot_fee_gross"], two["expected_visits_per_month"]) == (30800, 13200, 6)
     assert two["expected_gross_total"] == 30800 + 6 * 13200
