@@ -45,6 +45,8 @@ FEASIBLE_ENOUGH_URGENT = 60
 INF = 1 << 60
 #: Re-planning: adding a visit to a route that already has visits (cost units, like 30 minutes of travel).
 ROUTE_TOUCH_COST = 1800
+#: Weight of the growth of the route's end time (waiting included) next to the travel detour.
+END_WEIGHT = 0.0
 
 Schedule = tuple[list[int], int, int | None]  # starts (s), route end (s), break start (s) or None
 
@@ -236,6 +238,14 @@ def construct(
             times_cache[v] = res[0] if res is not None else [0] * len(cur[v])
         return times_cache[v]
 
+    end_cache: dict[int, int] = {}
+
+    def ends(v: int) -> int:
+        if v not in end_cache:
+            res = sch.schedule(v, cur[v]) if cur[v] else None
+            end_cache[v] = res[1] if res is not None else concierges[v].shift_start * SECONDS_PER_MINUTE
+        return end_cache[v]
+
     unplanned: list[int] = []
     later: list[int] = []  # visits pushed out by an urgent one, inserted again at the end
     queue = list(todo)
@@ -274,6 +284,8 @@ def construct(
             if res is None:
                 continue
             cost = float(detour[i])
+            if END_WEIGHT:
+                cost += END_WEIGHT * (res[1] - ends(v))
             s = res[0][p]
             if visit.urgency is Urgency.EMERGENCY:
                 cost += EMERGENCY_EARLY_PER_SECOND * max(0, s - day_start * SECONDS_PER_MINUTE)
@@ -298,6 +310,7 @@ def construct(
                 load[v] = sum(visits[j].load for j in cur[v])
                 edges_cache[v] = None
                 times_cache.pop(v, None)
+                end_cache.pop(v, None)
                 later.extend(removed)
                 continue
         if best is None:
@@ -309,6 +322,7 @@ def construct(
         load[v] += visit.load
         edges_cache[v] = None
         times_cache.pop(v, None)
+        end_cache.pop(v, None)
     return Construction(cur, unplanned, _time.monotonic() - t_begin)
 
 
