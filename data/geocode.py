@@ -336,7 +336,8 @@ def _match_municipality(g: _Gazetteer, text: str, prefecture: str | None) -> tup
             rank = {p: i for i, p in enumerate(PREFERRED_PREFECTURES)}
             cands = sorted(cands, key=lambda c: (rank.get(c.prefecture, len(rank)), c.code))
             others = "、".join(sorted({c.prefecture + c.name for c in cands[1:]}))
-            warnings.append(f"prefecture not given; assumed {cands[0].prefecture}{cands[0].name} (also: {others})")
+            what = "prefecture not given" if prefecture is None else "city not given"
+            warnings.append(f"{what}; assumed {cands[0].prefecture}{cands[0].name} (also: {others})")
         return cands[0], _strip_prefix(text, k[:n]), warnings
     return None
 
@@ -372,11 +373,21 @@ def _match_town(muni: _Municipality, text: str) -> tuple[_Municipality, _Town, s
 
 def _parse(g: _Gazetteer, text: str) -> _Parse:
     p = _Parse(rest=text)
+    found = None
     for pref in _PREFECTURES:
         if text.startswith(pref):
             p.prefecture, text = pref, text[len(pref) :]
             break
-    found = _match_municipality(g, text, p.prefecture)
+    else:
+        # a prefecture without its 都/府/県 ("東京渋谷区…"), when a municipality of it follows
+        for pref in _PREFECTURES:
+            short = pref if pref == "北海道" else pref[:-1]
+            if text.startswith(short):
+                found = _match_municipality(g, text[len(short) :], pref)
+                if found is not None:
+                    p.prefecture = pref
+                    break
+    found = found or _match_municipality(g, text, p.prefecture)
     if found is None:
         p.rest = text
         return p
@@ -405,7 +416,7 @@ def _resolve_town(p: _Parse, muni: _Municipality, text: str) -> None:
         if p.chome not in p.town.chome:
             typed = _town_text(after)
             p.town_text = typed if "丁目" in typed else f"{p.town.name}{p.chome}丁目"
-    p.rest = text.lstrip("-")
+    p.rest = text.lstrip("-の")
 
 
 # --------------------------------------------------------------------------------------------- geocode
