@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 from tui_desk import demo_db_fixture, demo_template_fixture, desk, settle  # noqa: F401  (fixtures)
 
 from data.db import Database
@@ -27,6 +28,9 @@ def steps(*keys: str, delay: float = 0.0) -> Callable[[Pilot[Any]], Awaitable[No
         for key in keys:
             await pilot.press(key)
             await settle(pilot, delay=delay)
+        for box in pilot.app.screen.query(Input):  # a blinking cursor would make the picture random
+            box.cursor_blink = False
+        await pilot.pause()
 
     return run
 

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist
+from textual.worker import get_current_worker
 
 from data.archive import set_client_active
 from data.errors import DataError
@@ -28,6 +29,8 @@ from tui.messages import Navigate
 from tui.widgets.confirm import ConfirmDialog
 
 PAGE = 200
+FEE_CHUNK = 25
+"""Clients priced per step of the fee worker (about a screenful)."""
 FILTER_DELAY = 0.15
 """Seconds of typing pause before the list is searched again."""
 
@@ -92,6 +95,9 @@ class ClientsScreen(Screen[None]):
         self.descending = False
         self.show_archived = False
         self.generation = 0
+        """Counts list reloads; a late page of an older search is dropped."""
+        self.rows_generation = 0
+        """The reload whose rows are on screen (== generation once the newest page has arrived)."""
         self.loading_more = False
         self.filter_timer: Timer | None = None
         self.keep_cursor_on: int | None = None
@@ -181,6 +187,7 @@ class ClientsScreen(Screen[None]):
         if page.offset == 0:
             self.rows = []
             table.clear()
+        self.rows_generation = message.generation
         self.loading_more = False
         self.total = page.total
         for row in page.rows:
@@ -197,13 +204,21 @@ class ClientsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="client-fees")
     def price(self, ids: list[int], generation: int) -> None:
-        """Price the listed seat-plan clients in a thread; the list is usable meanwhile."""
-        try:
-            with self.ctx.db.sessions() as session:
-                fees = monthly_fees(session, ids, tariff_path=self.ctx.tariff_path, today=self.ctx.today())
-        except Exception:  # fees are extra information: leave the column blank
-            return
-        self.post_message(self.FeesPriced(fees, generation))
+        """Price the listed seat-plan clients in a thread, a screenful at a time; the list is usable meanwhile.
+
+        A newer search cancels this worker; it stops between chunks.
+        """
+        worker = get_current_worker()
+        for start in range(0, len(ids), FEE_CHUNK):
+            if worker.is_cancelled or generation != self.generation:
+                return
+            try:
+                with self.ctx.db.sessions() as session:
+                    fees = monthly_fees(session, ids[start : start + FEE_CHUNK], tariff_path=self.ctx.tariff_path,
+                                        today=self.ctx.today())
+            except Exception:  # fees are extra information: leave the column blank
+                return
+            self.post_message(self.FeesPriced(fees, generation))
 
     @on(FeesPriced)
     def show_fees(self, message: FeesPriced) -> None:

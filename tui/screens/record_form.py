@@ -92,9 +92,11 @@ class RecordFormScreen(Screen[int | None]):
             with self.ctx.db.transaction() as session:
                 record_id = self.write(session, values)
         except ValidationError as exc:
-            if not show_error(self, exc, aliases=self.aliases()):
-                message.update(str(exc))
-            self.notify(f"Not saved: {exc}", severity="error")
+            if show_error(self, exc, aliases=self.aliases()):
+                message.update("Not saved: see the field marked in red.")
+            else:
+                message.update(f"Not saved: {exc}")
+                self.notify(f"Not saved: {exc}", severity="error")
             return
         except ConflictError as exc:
             self.offer_reload(str(exc))
@@ -110,6 +112,7 @@ class RecordFormScreen(Screen[int | None]):
             self.notify(f"Not saved: the database refused it ({reason})", severity="error")
             return
         self.notify(self.saved_text(values))
+        message.update("")
         self.dismiss(record_id)
 
     def aliases(self) -> dict[str, str]:
