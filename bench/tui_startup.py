@@ -1,6 +1,6 @@
 """App start-up and client-list responsiveness on a large generated database.
 
-Builds (once, cached under bench/.cache/) a SQLite database with 10,000 clients, ~25,000 offices and
+Builds (once, cached in the temp directory) a SQLite database with 10,000 clients, ~25,000 offices and
 100,000 seat lines, then measures with the app running headless at 80×24:
 
 * start-up: `make_app(...)` until the client list shows its first page (in-process, imports warm), and
@@ -21,6 +21,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from data.db import Database, make_engine, make_session_factory, upgrade  # noqa
 from data.demo import generate_demo  # noqa: E402
 from data.models import Client, Concierge, Contract, Office, Seat  # noqa: E402
 
-CACHE = ROOT / "bench" / ".cache"
+CACHE = Path(tempfile.gettempdir()) / "concierge-desk-bench"
 CLIENTS = 10_000
 SEATS = 100_000
 NOW = dt.datetime(2026, 11, 25, 10, 0)
