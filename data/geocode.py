@@ -151,6 +151,8 @@ class _Town:
     lon: float
     chome: dict[int, tuple[str, float, float]] = field(default_factory=dict)
     """chōme number -> (full name "道玄坂一丁目", lat, lon)."""
+    plain: bool = False
+    """The gazetteer also has the town itself (an 大字 beside its chōme): a bare number after it may be a block."""
 
 
 @dataclass
@@ -185,14 +187,14 @@ def _parse_towns(lines: list[str]) -> dict[str, _Town]:
     towns: dict[str, _Town] = {}
     for k, entries in grouped.items():
         plain = [e for e in entries if e[1] is None]
-        chome = {e[1]: (e[0], e[2], e[3]) for e in entries if e[1] is not None}
+        chome = {e[1]: (_strip_aza_name(e[0]), e[2], e[3]) for e in entries if e[1] is not None}
         if plain:
             name, lat, lon = plain[0][0], plain[0][2], plain[0][3]
         else:
             lat = statistics.fmean(e[2] for e in entries)
             lon = statistics.fmean(e[3] for e in entries)
             name = _CHOME.sub(r"\1", entries[0][0])
-        towns[k] = _Town(_strip_aza_name(name), lat, lon, chome)
+        towns[k] = _Town(_strip_aza_name(name), lat, lon, chome, plain=bool(plain))
     return towns
 
 
@@ -410,6 +412,8 @@ def _resolve_town(p: _Parse, muni: _Municipality, text: str) -> None:
     p.municipality, p.town, text = town
     kt = _key(text)
     m = re.match(r"^(\d+)丁目", kt) or (re.match(r"^(\d+)(?![\d番])", kt) if p.town.chome else None)
+    if m and not m.group(0).endswith("丁目") and int(m.group(1)) not in p.town.chome and p.town.plain:
+        m = None  # "上柚木1-2" where 上柚木 has no 1丁目 but exists itself: 1 is a block number
     if m:
         p.chome = int(m.group(1))
         text = _strip_prefix(text, m.group(0))

@@ -261,3 +261,39 @@ def test_json_form_has_the_documented_keys() -> None:
     """The --json keys are exactly lat, lon, precision, normalized, prefecture, municipality, town (+ warning)."""
     assert list(geocode("東京都渋谷区道玄坂1-2-3").as_dict()) == ["lat", "lon", "precision", "normalized", "prefecture", "municipality", "town"]
     assert "warning" in geocode("東京都渋谷区道玄坂九丁目").as_dict()
+
+
+def test_random_gazetteer_towns_resolve_to_themselves() -> None:
+    """A seeded sample of 600 chōme from all over Japan, written with digits, 丁目/番/号 or full-width digits,
+    comes back as the same chōme (the parser does not depend on the Tokyo/Osaka cases above)."""
+    import random
+    import re
+
+    g = gazetteer()
+    rnd = random.Random(9)
+    munis = sorted((m for m in g.municipalities.values() if m.raw_towns), key=lambda m: m.code)
+    forms = ("{b}{n}-3-4", "{b}{n}丁目3番4号", "{b}{w}丁目３－４")
+    checked = 0
+    wrong = []
+    while checked < 600:
+        m = rnd.choice(munis)
+        _, _, town, _, _ = rnd.choice(m.raw_towns).split("\t")
+        mm = re.match(r"^(.*?)([一二三四五六七八九]|[一二三四五六七八九]?十[一二三四五六七八九]?)丁目$", town)
+        if not mm:
+            continue
+        n = "一二三四五六七八九".index(mm.group(2)[-1]) + 1 if "十" not in mm.group(2) else None
+        if n is None:
+            continue
+        wide = str(n).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+        address = m.prefecture + m.name + rnd.choice(forms).format(b=mm.group(1), n=n, w=wide)
+        r = geocode(address)
+        checked += 1
+        if (r.precision, r.municipality, r.town) != ("town", m.name, town.removeprefix("大字").removeprefix("字")):
+            wrong.append((address, r.town, r.warning))
+    assert wrong == []
+
+
+def test_bare_number_after_an_aza_without_that_chome_is_a_block() -> None:
+    """上柚木 has chōme 2 and 3 and is also an 大字: 上柚木1-2 is block 1 of the 大字, not a missing 1丁目."""
+    r = geocode("東京都八王子市上柚木1-2")
+    assert (r.precision, r.town) == ("town", "上柚木")
