@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.app import App
+from textual.pilot import Pilot
 from textual.screen import Screen
 
 from data.db import Database
@@ -34,3 +35,15 @@ class AdminHost(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.build())
+
+
+async def settle(pilot: Pilot[Any], *, limit: float = 10.0) -> None:
+    """Wait until loading workers are done and, on the quote screen, the last keystroke is priced and shown."""
+    waited = 0.0
+    while True:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not getattr(pilot.app.screen, "pricing_pending", False) or waited >= limit:
+            return
+        await pilot.pause(0.05)
+        waited += 0.05

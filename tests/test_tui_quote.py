@@ -6,7 +6,7 @@ import io
 from decimal import Decimal
 from pathlib import Path
 
-from admin_host import AdminHost, demo_context
+from admin_host import AdminHost, demo_context, settle
 from rich.console import Console
 from sqlalchemy import select
 from textual.pilot import Pilot
@@ -29,9 +29,7 @@ def _host(database: Database, client_id: int | None = None) -> AdminHost:
 
 
 async def _settle(app: AdminHost, pilot: Pilot[None]) -> None:
-    await pilot.pause(0.4)  # the debounce
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
 
 
 def _fee(app: AdminHost) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from admin_host import AdminHost, demo_context
+from admin_host import AdminHost, demo_context, settle
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -33,12 +33,6 @@ def demo_sqlite(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
     engine = make_engine(f"sqlite:///{path}")
     yield Database(url=f"sqlite:///{path}", engine=engine, sessions=make_session_factory(engine))
     engine.dispose()
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause(0.4)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def app_for(database: Database, build: str, client_id: int | None = None) -> AdminHost:

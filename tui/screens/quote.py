@@ -129,6 +129,7 @@ class QuoteScreen(Screen[None]):
         self._office_inputs: dict[int, dict[str, Input]] = {}
         """Row number → its inputs by field, in row order (rows are mounted later than they are added)."""
         self._serial = 0
+        self._shown_serial = 0
         self._timer: Timer | None = None
         self._filling = False
 
@@ -303,6 +304,11 @@ class QuoteScreen(Screen[None]):
         if not self._filling and event.control is not None and event.control.id != "client-search":
             self._schedule()
 
+    @property
+    def pricing_pending(self) -> bool:
+        """True while a keystroke waits for the debounce or its pricing has not been shown yet."""
+        return self._timer is not None or self._shown_serial != self._serial
+
     def _schedule(self) -> None:
         if self._timer is not None:
             self._timer.stop()
@@ -342,6 +348,7 @@ class QuoteScreen(Screen[None]):
     def show_quote(self, message: Computed) -> None:
         if message.serial != self._serial:
             return  # a newer keystroke is being priced
+        self._shown_serial = message.serial
         if message.error is not None and message.error.field == "offices":
             self._mark_invalid(None)
             self.quote = None
