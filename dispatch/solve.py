@@ -20,7 +20,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2  # type: ignor
 
 from dispatch.construct import Scheduler, construct, plan_from_routes
 from dispatch.errors import DispatchError
-from dispatch.model import ArcCost, Model, build_model
+from dispatch.model import ArcCost, Model, _node_places, build_model, build_travel
 from dispatch.plan import Plan, PlanStatus, empty_plan, extract_plan
 from dispatch.problem import DispatchProblem
 
@@ -35,7 +35,14 @@ FIRST_SOLUTION_STRATEGIES = (
     "CHRISTOFIDES",
     "AUTOMATIC",
 )
-METAHEURISTICS = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH", "GREEDY_DESCENT", "GENERIC_TABU_SEARCH", "AUTOMATIC")
+METAHEURISTICS = (
+    "GUIDED_LOCAL_SEARCH",
+    "SIMULATED_ANNEALING",
+    "TABU_SEARCH",
+    "GREEDY_DESCENT",
+    "GENERIC_TABU_SEARCH",
+    "AUTOMATIC",
+)
 #: Strategies the portfolio hands to worker w (rotated by the seed).
 PORTFOLIO: tuple[tuple[str, str], ...] = (
     ("PARALLEL_CHEAPEST_INSERTION", "GUIDED_LOCAL_SEARCH"),
@@ -47,6 +54,10 @@ PORTFOLIO: tuple[tuple[str, str], ...] = (
 LARGE_PROBLEM_VISITS = 300
 LARGE_NEIGHBORS_RATIO = 0.05
 LARGE_MIN_NEIGHBORS = 20
+#: Above this many visits (and twice GROUP_CONCIERGES concierges) the day is improved group by group.
+DECOMPOSE_VISITS = 400
+GROUP_CONCIERGES = 20
+MIN_GROUP_SECONDS = 0.5
 #: Time a child process may take beyond the limit (start-up, extraction) before it is abandoned.
 WORKER_GRACE_SECONDS = 10.0
 #: Share of the time limit spent on the relaxed re-solve that names unservable required visits.
@@ -191,6 +202,8 @@ def _solve_single(
     t0: float,
 ) -> Plan:
     """Build, search and extract in this process; fall back to the relaxed model when required visits block."""
+    if initial_routes is None and previous is None and _use_decomposition(problem, params):
+        return _solve_decomposed(problem, params, worker, should_stop, on_progress, t0)
     model = build_model(problem, arc_cost=params.arc_cost, previous=dict(previous) if previous else None)
     fallback: Plan | None = None
     if initial_routes is None and _use_construction(params, worker, model.n_visits):
@@ -219,6 +232,96 @@ def _solve_single(
         return empty_plan(problem, status, time.monotonic() - t0)
     status = PlanStatus.CANCELLED if cancelled else STATUS.get(model.routing.status(), PlanStatus.FEASIBLE)
     return extract_plan(model, assignment, status, time.monotonic() - t0, arc_cost=params.arc_cost)
+
+
+def _use_decomposition(problem: DispatchProblem, params: SolveParams) -> bool:
+    """Large days are searched group by group (OR-Tools' local search stalls on 100 concierges with breaks)."""
+    return params.construct is not False and len(problem.visits) > DECOMPOSE_VISITS and len(problem.concierges) > 2 * GROUP_CONCIERGES
+
+
+def _vehicle_groups(sch: Scheduler, n: int, size: int, worker: int) -> list[list[int]]:
+    """Concierges in groups of about `size` whose starts are close (travel seconds); the worker picks the
+    seeds in a different order, so portfolio workers search different groupings."""
+    starts = sch.starts
+    left = list(range(n)) if worker % 2 == 0 else list(range(n - 1, -1, -1))
+    n_groups = max(1, round(n / size))
+    size = -(-n // n_groups)
+    groups = []
+    while left:
+        seed = left[0]
+        sec = sch.sec[seed]
+        left.sort(key=lambda v: (int(sec[starts[seed], starts[v]]) + int(sec[starts[v], starts[seed]]), v))
+        groups.append(sorted(left[:size]))
+        left = left[size:]
+        left.sort(reverse=worker % 2 == 1)
+    return groups
+
+
+def _solve_decomposed(
+    problem: DispatchProblem,
+    params: SolveParams,
+    worker: int,
+    should_stop: StopFn | None,
+    on_progress: ProgressFn | None,
+    t0: float,
+) -> Plan:
+    """Construct the whole day, then improve it group by group of nearby concierges (with the visits
+    they serve and the left-out visits closest to them), each group a small OR-Tools search."""
+    places, _starts, _ends = _node_places(problem)
+    sch = Scheduler.of(problem, build_travel(problem, places))
+    built = construct(problem, scheduler=sch)
+    visits, concierges = problem.visits, problem.concierges
+    routes: list[list[int]] = [list(r) for r in built.routes]
+    best = plan_from_routes(problem, routes, PlanStatus.FEASIBLE, time.monotonic() - t0, scheduler=sch, arc_cost=params.arc_cost)
+    if on_progress is not None:
+        on_progress(Progress(int(best.cost["total"]), time.monotonic() - t0, best.planned, worker))
+    groups = _vehicle_groups(sch, len(concierges), GROUP_CONCIERGES, worker)
+    group_of = {v: g for g, vs in enumerate(groups) for v in vs}
+    extra: list[list[int]] = [[] for _ in groups]
+    ids = {c.id: v for v, c in enumerate(concierges)}
+    for k in built.unplanned:
+        allowed = [v for v, c in enumerate(concierges) if visits[k].skills <= c.skills]
+        pin = visits[k].pinned
+        for who in (visits[k].dedicated if visits[k].dedicated_required else None, pin.concierge if pin is not None else None):
+            if who is not None:
+                allowed = [ids[who]]
+        if allowed:
+            v = min(allowed, key=lambda v: (int(sch.sec[v][sch.starts[v], k]), v))
+            extra[group_of[v]].append(k)
+    cancelled = False
+    for g, vs in enumerate(groups):
+        if should_stop is not None and should_stop():
+            cancelled = True
+            break
+        ks = [k for v in vs for k in routes[v]] + extra[g]
+        inside = {concierges[v].id for v in vs}
+        sub_visits = tuple(
+            dataclasses.replace(visits[k], dedicated=None) if visits[k].dedicated is not None and visits[k].dedicated not in inside else visits[k]
+            for k in ks
+        )
+        sub = dataclasses.replace(problem, concierges=tuple(concierges[v] for v in vs), visits=sub_visits)
+        local = {k: j for j, k in enumerate(ks)}
+        limit = (params.time_limit - (time.monotonic() - t0)) / (len(groups) - g)
+        if limit < MIN_GROUP_SECONDS:
+            break
+        sub_params = dataclasses.replace(params, time_limit=limit, explain=False, construct=False, workers=1)
+        sub_plan = _solve_single(sub, sub_params, worker, should_stop, None, [[local[k] for k in routes[v]] for v in vs], None, time.monotonic())
+        if sub_plan.status is PlanStatus.INFEASIBLE or not sub_plan.routes:
+            continue
+        pos = {v.id: k for v, k in zip(sub_visits, ks, strict=True)}
+        trial = [list(r) for r in routes]
+        for v, r in zip(vs, sub_plan.routes, strict=True):
+            trial[v] = [pos[st.visit] for st in r.stops]
+        try:
+            plan = plan_from_routes(problem, trial, PlanStatus.FEASIBLE, time.monotonic() - t0, scheduler=sch, arc_cost=params.arc_cost)
+        except ValueError:  # the search's times disagree with the scheduler's: keep the previous routes
+            continue
+        if plan.cost["total"] <= best.cost["total"]:
+            routes, best = trial, plan
+            if on_progress is not None:
+                on_progress(Progress(int(best.cost["total"]), time.monotonic() - t0, best.planned, worker))
+    status = PlanStatus.CANCELLED if cancelled else PlanStatus.FEASIBLE
+    return dataclasses.replace(best, status=status if best.status is not PlanStatus.INFEASIBLE else best.status, solve_seconds=time.monotonic() - t0)
 
 
 def _use_construction(params: SolveParams, worker: int, n_visits: int) -> bool:
