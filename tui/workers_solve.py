@@ -8,7 +8,8 @@ already runs threads) and waits for it in the calling thread, which the board ru
 - progress (best cost, elapsed, visits planned) and the result come back over a one-way pipe;
 - cancelling sets a shared stop event: the search ends at its next solution and sends the best plan
   found so far (status `cancelled`). If it does not answer within `CANCEL_GRACE_SECONDS` the child is
-  terminated and an empty cancelled plan is returned (the board then says nothing was found);
+  terminated with its process group (the search's own worker processes) and an empty cancelled plan
+  is returned (the board then says nothing was found);
 - the child also stops by itself when its parent process disappears.
 
 The board's worker reports only through messages: `SolveProgress` (collapsible), `SolveFinished`,
@@ -17,9 +18,11 @@ The board's worker reports only through messages: `SolveProgress` (collapsible),
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -70,6 +73,9 @@ class Planner(Protocol):
 def _child(target: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], stop: Any, conn: Any, parent: int) -> None:
     """Run `target(*args, should_stop=..., on_progress=..., **kwargs)` and send its progress and result."""
 
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()  # its own process group: the portfolio's worker processes can be ended with it
+
     def should_stop() -> bool:
         return bool(stop.is_set()) or os.getppid() != parent
 
@@ -108,6 +114,14 @@ def _ensure_resource_tracker() -> None:
             resource_tracker.ensure_running()
         finally:
             sys.stderr = shown
+
+
+def _end_group(pgid: int, sig: int) -> None:
+    """Signal the child's process group (POSIX); nothing when it is already gone."""
+    if not hasattr(os, "killpg"):
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
 
 
 @dataclass
@@ -164,11 +178,13 @@ class ChildSolve:
             stop.set()
             proc.join(timeout=2.0)
             if proc.is_alive():
+                _end_group(proc.pid, signal.SIGTERM)
                 proc.terminate()
                 proc.join(timeout=2.0)
             if proc.is_alive():
                 proc.kill()
                 proc.join()
+            _end_group(proc.pid, signal.SIGKILL)  # worker processes left behind by a killed search
             receive.close()
 
 

@@ -159,6 +159,9 @@ class BoardScreen(Screen[None]):
         self.set_interval(0.5, self._tick)
         self.day = self._initial_day
 
+    def on_unmount(self) -> None:
+        self._stop.set()  # leaving the board (or the app) ends a running search; its process exits
+
     # ---- loading -------------------------------------------------------------------------------
     def watch_day(self) -> None:
         self.kept_reasons = {}
