@@ -179,3 +179,39 @@ async def test_edit_conflict_offers_reload(database: Database) -> None:
         await pilot.click("#reload")
         await pilot.pause()
         assert _field(form, "service_hours").value == "saturday"
+
+
+async def test_withdraw_a_cancellation_after_confirming(database: Database) -> None:
+    """w on a cancelled contract asks first; "y" makes it run on with no end date."""
+    app = _host(database, BAKERY)
+    async with app.run_test(size=SIZE) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.click("#confirm")
+        await _settle(app, pilot)
+        assert "w: withdraw" in str(app.screen.query_one("#detail", Static).render())
+        await pilot.press("w", "n")
+        await _settle(app, pilot)
+        assert _contracts(database, BAKERY)[0][2] == "cancelled"
+        await pilot.press("w", "y")
+        await _settle(app, pilot)
+        assert app.screen.query_one("#table", DataTable).get_row_at(0)[4] == "active"
+    assert _contracts(database, BAKERY) == [("concierge_seats", dt.date(2026, 2, 1), "active", None)]
+
+
+async def test_new_contract_from_the_full_list_names_the_client_by_code(database: Database) -> None:
+    """From the list of all contracts, a new contract asks for the client code and checks it."""
+    app = _host(database)
+    async with app.run_test(size=SIZE) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ContractFormScreen)
+        _field(form, "client").value = "C9999"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Unknown client 'C9999'" in _field(form, "client").error
+    with database.sessions() as s:
+        assert s.scalar(select(func.count(Contract.id))) == 40

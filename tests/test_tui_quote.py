@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
 from data.db import Database
+from data.models import Client, Office, Seat
 from data.models import Quote as QuoteRow
 from tui.screens.quote import QuoteScreen
 from tui.screens.quote_export import QuoteExportDialog
@@ -156,3 +157,21 @@ async def test_export_markdown(database: Database, tmp_path: Path) -> None:
     body = target.read_text(encoding="utf-8")
     assert body.startswith("# Quote for C0003 株式会社富士建設")
     assert "| **Total incl. tax** | | | | **¥36,960** |" in body
+
+
+async def test_new_client_with_thirty_pcs_reads_92400(database: Database) -> None:
+    """A client whose one office has 30 Windows PCs and a server: opening its quote shows ¥92,400."""
+    ctx = demo_context(database, demo=False)
+    with database.transaction() as s:
+        client = Client(code="C0100", name="青葉商事")
+        office = Office(code="O0100", name="本社", address="東京都千代田区丸の内1丁目", lat=35.6812, lon=139.7671)
+        office.seats = [Seat(label="事務PC", kind="pc", os="windows", count=30, purchase_year=2024),
+                        Seat(label="ファイルサーバ", kind="server", os="windows", count=1, purchase_year=2024)]
+        client.offices.append(office)
+        s.add(client)
+        s.flush()
+        client_id = client.id
+    app = AdminHost(lambda: QuoteScreen(ctx, client_id=client_id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        assert "¥92,400 a month incl. tax" in _fee(app)

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 from textual.worker import get_current_worker
 
+from data.concierges import ClientChoice, client_choice
 from data.contracts import CancellationTerms, ContractRow, contract_rows, format_month, withdraw_cancellation
 from data.errors import DataError
 from tui.context import AppContext
@@ -48,9 +49,10 @@ class ContractsScreen(Screen[None]):
     class Loaded(Message):
         """Rows for the current filter arrived from the loading worker."""
 
-        def __init__(self, rows: list[ContractRow]) -> None:
+        def __init__(self, rows: list[ContractRow], client: ClientChoice | None) -> None:
             super().__init__()
             self.rows = rows
+            self.client = client
 
     def __init__(self, ctx: AppContext, client_id: int | None = None) -> None:
         super().__init__()
@@ -88,17 +90,18 @@ class ContractsScreen(Screen[None]):
         try:
             with self.ctx.db.sessions() as session:
                 rows = contract_rows(session, self.ctx.today(), client_id=self.client_id, search=search)
+                client = client_choice(session, self.client_id) if self.client_id is not None else None
         except DataError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", title="Cannot load contracts")
             return
         if not worker.is_cancelled:
-            self.post_message(self.Loaded(rows))
+            self.post_message(self.Loaded(rows, client))
 
     @on(Loaded)
     def show_rows(self, message: Loaded) -> None:
         self.rows = message.rows
-        if self.client_id is not None and self.rows:
-            self.query_one("#title", Label).update(f"Contracts of {self.rows[0].client_code} {self.rows[0].client_name}")
+        if message.client is not None:
+            self.query_one("#title", Label).update(f"Contracts of {message.client.code} {message.client.name}")
         table = self.query_one("#table", DataTable)
         table.clear()
         for r in self.rows:
