@@ -10,6 +10,7 @@ not the travel module. Also used by `bench/replan_bench.py` (smaller sizes).
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -147,6 +148,7 @@ def main() -> None:
     print(f"emergencies {len(emergencies)}: served {served}, unplanned {len(lost)} (of which provably impossible {len(impossible)})")
     print(f"travel {plan.travel_seconds / 3600:.1f} h, {plan.travel_meters / 1000:.0f} km; cost {dict(plan.cost)}")
     print(f"peak RSS: parent {own:.0f} MiB, largest child {child:.0f} MiB")
+    print(f"load average (1/5/15 min): {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     ok = not errors and len(lost) == len(impossible) and total <= 30.0 and max(own, child) <= 2048
     print("TARGET MET" if ok else "TARGET MISSED")
 

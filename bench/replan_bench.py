@@ -9,6 +9,7 @@ emergency, plus any route whose visits it pushes out). Reports seconds, routes c
 from __future__ import annotations
 
 import argparse
+import os
 import dataclasses
 import sys
 import time
@@ -60,6 +61,7 @@ def main() -> None:
             f"(max {max((abs(m.minutes) for m in result.moves), default=0)} min, routes {moved_routes}), "
             f"checker {'ok' if not errors else errors[:2]}"
         )
+    print(f"load average (1/5/15 min): {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     print(f"worst re-plan time {worst:.2f} s (target <= 2 s); other routes changed (e.g. taking a pushed-out visit): {extra_routes}")
 
 

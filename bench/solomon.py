@@ -12,6 +12,7 @@ reported distance are the DIMACS convention: each arc truncated to one decimal (
 from __future__ import annotations
 
 import argparse
+import os
 import csv
 import math
 import sys
@@ -129,6 +130,7 @@ def main() -> None:
         print(f"{name:9} {dist:9.1f} {used:4d} {ref_d:9.1f} {ref_v:7d} {gap:7.2f} {sec:6.1f} {'yes' if ok else 'NO'}", flush=True)
         if errors:
             print("   " + "; ".join(errors[:3]), flush=True)
+    print(f"load average (1/5/15 min): {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     mean = sum(gaps) / len(gaps) if gaps else math.nan
     print(f"mean gap {mean:.2f}% over {len(gaps)} feasible of {len(names)}; infeasible: {' '.join(infeasible) or 'none'}", flush=True)
 
