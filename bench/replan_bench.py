@@ -9,8 +9,8 @@ emergency, plus any route whose visits it pushes out). Reports seconds, routes c
 from __future__ import annotations
 
 import argparse
-import os
 import dataclasses
+import os
 import sys
 import time
 from pathlib import Path

@@ -12,9 +12,9 @@ reported distance are the DIMACS convention: each arc truncated to one decimal (
 from __future__ import annotations
 
 import argparse
-import os
 import csv
 import math
+import os
 import sys
 import time
 from pathlib import Path
