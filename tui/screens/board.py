@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from typing import Any
 
 from rich.cells import set_cell_size
 from rich.text import Text
@@ -39,6 +38,8 @@ from data.planning import (
 )
 from dispatch.errors import DispatchError
 from dispatch.plan import Plan, PlanStatus, Reason, ReasonCode, Unplanned
+from dispatch.replan import Replan
+from dispatch.solve import Progress
 from tui.context import AppContext
 from tui.screens.board_dialogs import ConfirmDialog, MoveDialog, PinDialog
 from tui.screens.request_form import RequestFormScreen
@@ -127,7 +128,7 @@ class BoardScreen(Screen[None]):
         self.planner: Planner = planner if planner is not None else RealPlanner()
         self.snapshot: DaySnapshot | None = None
         self.proposal: Plan | None = None
-        self.replan_result: Any = None
+        self.replan_result: Replan | None = None
         self.warnings: tuple[str, ...] = ()
         self.started = 0.0
         self.best: SolveProgress | None = None
@@ -145,7 +146,7 @@ class BoardScreen(Screen[None]):
             with Vertical(id="right"):
                 yield Label("Stops", classes="section", id="proposal-title")
                 yield DataTable(id="proposal", cursor_type="row")
-        yield Label("Day", classes="section", id="timeline-title")
+        yield Label("Each concierge's day — visits as blocks, ─ travel, B break, · free", classes="section", id="timeline-title")
         yield Timeline(id="timeline")
         yield Label("Unplanned", classes="section", id="unplanned-title")
         yield DataTable(id="unplanned", cursor_type="row")
@@ -272,7 +273,7 @@ class BoardScreen(Screen[None]):
         def should_stop() -> bool:
             return stop.is_set() or worker.is_cancelled
 
-        def progress(p: Any) -> None:
+        def progress(p: Progress) -> None:
             self.post_message(SolveProgress(p.best_cost, p.elapsed, p.planned))
 
         try:
