@@ -183,3 +183,24 @@ async def test_unknown_concierge_role_is_refused_with_a_sentence(demo_db: Databa
         assert "no concierge with code 'K99'" in str(exc)
     else:
         raise AssertionError("expected DataError")
+
+
+async def test_open_client_asks_for_a_name_first(demo_db: Database) -> None:
+    """"Open client…" (palette) asks for part of a name; Enter opens the first match."""
+    from textual.widgets import Input
+
+    from tui.screens.client_picker import ClientPickerScreen
+
+    app = desk(demo_db, "admin")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open("open-client")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientPickerScreen)
+        app.screen.query_one("#client-search", Input).value = "ベーカリー"
+        await settle(pilot)
+        assert "1 matching client" in str(app.screen.query_one("#client-count").render())
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientDetailScreen)
+        assert "まちかどベーカリー" in str(app.screen.query_one("#client-name").render())

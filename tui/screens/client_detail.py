@@ -128,7 +128,9 @@ class ClientDetailScreen(Screen[None]):
         dedicated = f"dedicated concierge {d.dedicated}" if d.dedicated else "no dedicated concierge"
         language = "English" if d.language == "en" else "日本語"
         self.query_one("#client-facts", Label).update(f"{contact}\n{language} · {dedicated}")
-        self.query_one("#client-contract", Label).update(self.contract_text(d))
+        contract = self.query_one("#client-contract", Label)
+        contract.update(self.contract_text(d))
+        contract.display = bool(self.contract_text(d))
         self.fill_offices(d)
         self.fill_seats(d)
         self.fill_requests(d)

@@ -10,10 +10,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from data.errors import DataError
 from data.queries import ClientRow, list_clients
 from tui.context import AppContext
 
@@ -22,6 +24,14 @@ class ClientPickerScreen(ModalScreen[int | None]):
     """Type to search, ↓ to the list, Enter to pick."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"), Binding("down", "to_list", "List", show=False)]
+
+    class Found(Message):
+        """Matches of one search, from the worker."""
+
+        def __init__(self, rows: list[ClientRow], total: int) -> None:
+            super().__init__()
+            self.rows = rows
+            self.total = total
 
     def __init__(self, ctx: AppContext, *, title: str = "Open client") -> None:
         super().__init__(classes="dialog")
@@ -62,15 +72,23 @@ class ClientPickerScreen(ModalScreen[int | None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="client-search")
     def search(self, text: str) -> None:
         served = self.ctx.role.concierge_code if self.ctx.role.kind == "concierge" else None
-        with self.ctx.db.sessions() as session:
-            page = list_clients(session, search=text, limit=30, served_by=served)
-        self.app.call_from_thread(self.show_matches, list(page.rows), page.total)
+        try:
+            with self.ctx.db.sessions() as session:
+                page = list_clients(session, search=text, limit=30, served_by=served)
+        except DataError as exc:
+            self.post_message(self.Found([], 0))
+            self.notify(f"Could not search the clients: {exc}", severity="error")
+            return
+        self.post_message(self.Found(list(page.rows), page.total))
 
-    def show_matches(self, rows: list[ClientRow], total: int) -> None:
+    @on(Found)
+    def show_matches(self, message: Found) -> None:
+        rows, total = message.rows, message.total
         matches = self.query_one("#client-matches", OptionList)
         matches.clear_options()
         matches.add_options([Option(f"{r.name}  ({r.code}, {r.offices} offices, {r.pcs} PCs)", id=str(r.id)) for r in rows])
         if rows:
             matches.highlighted = 0
         more = f" — showing {len(rows)}" if total > len(rows) else ""
-        self.query_one("#client-count", Label).update(f"{total} matching clients{more}")
+        noun = "client" if total == 1 else "clients"
+        self.query_one("#client-count", Label).update(f"{total} matching {noun}{more}")
