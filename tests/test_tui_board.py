@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from pathlib import Path
 from typing import Any
 
+import icalendar
+import pytest
 from board_scenario import DAY, NOW, build
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
@@ -15,6 +18,7 @@ from data.db import Database
 from data.models import Visit, VisitRequest
 from tui.context import AppContext, Role
 from tui.screens.board import BoardScreen
+from tui.screens.day import DayScreen
 from tui.screens.request_form import RequestFormScreen
 from tui.workers_solve import RealPlanner, SolveFinished, SolveProgress
 
@@ -270,3 +274,32 @@ async def test_move_by_hand_shows_the_new_route_times(sqlite_database: Database)
         assert any(s.start < k01_before[s.visit] for s in k01_later)  # the gap closes: later stops start earlier
     with sqlite_database.sessions() as s:
         assert s.query(Visit).count() == 0
+
+
+async def test_after_commit_o_opens_the_concierges_day_and_e_exports_it(sqlite_database: Database, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plan, commit, select a stop, o: that concierge's day with the committed stops; e writes its .ics."""
+    build(sqlite_database, committed=False)
+    monkeypatch.chdir(tmp_path)
+    app = host(sqlite_database, FakePlanner())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = board(app)
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("c", "y")
+        await pilot.pause()
+        table = screen.query_one("#proposal", DataTable)
+        assert screen.proposal is None and table.row_count == 4  # the committed plan
+        table.focus()
+        await pilot.press("o")
+        await pilot.pause()
+        day = app.screen
+        assert isinstance(day, DayScreen) and day.code == "K01" and day.route is not None and len(day.route.stops) == 4
+        await pilot.press("e", "enter")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+    events = icalendar.Calendar.from_ical((tmp_path / "K01-2026-11-26.ics").read_bytes()).walk("VEVENT")
+    assert len(events) == 4

@@ -115,6 +115,7 @@ class BoardScreen(Screen[None]):
         Binding("right_square_bracket", "day(1)", "Next day"),
         Binding("t", "today", "Today"),
         Binding("s", "search_time", "Search time", show=False),
+        Binding("o", "open_day", "Concierge's day"),
     ]
 
     day: reactive[dt.date] = reactive(dt.date(2000, 1, 1), init=False)
@@ -453,6 +454,17 @@ class BoardScreen(Screen[None]):
         # what stayed out keeps the optimizer's reason on the committed board (until the day changes)
         self.kept_reasons = {k: f"left out: {t}" for k, t in unplanned_texts(self.snapshot, self.proposal).items()}
         self.reload()
+
+    def action_open_day(self) -> None:
+        """The day of the selected stop's concierge (or the first concierge) on the shown date."""
+        from tui.screens.day import DayScreen
+
+        plan = self.proposal or (self.snapshot.committed if self.snapshot else None)
+        visit = self._selected_visit()
+        code = next((r.concierge for r in plan.routes for st in r.stops if st.visit == visit), None) if plan else None
+        if self.proposal is not None:
+            self.notify("The day screen shows the committed plan; this proposal is not saved yet.", severity="warning")
+        self.app.push_screen(DayScreen(self.ctx, code, day=self.day))
 
     # ---- dates and intake -----------------------------------------------------------------------
     def action_day(self, delta: int) -> None:

@@ -115,6 +115,7 @@ class DayScreen(Screen[None]):
         Binding("w", "slip", "Work slip"),
         Binding("e", "export", "Export .ics"),
         Binding("k", "next_concierge", "Next concierge"),
+        Binding("escape", "back", "Back", show=False),
     ]
 
     day: reactive[dt.date] = reactive(dt.date(2000, 1, 1), init=False)
@@ -206,6 +207,11 @@ class DayScreen(Screen[None]):
     @on(DataTable.RowHighlighted, "#stops")
     def stop_highlighted(self) -> None:
         self._show_detail()
+
+    def action_back(self) -> None:
+        """Back to the screen that opened this one (the board), when there is one."""
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
 
     # ---- days and concierges -------------------------------------------------------------------
     def action_day(self, delta: int) -> None:
