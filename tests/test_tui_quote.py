@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from admin_host import AdminHost, demo_context, settle
 from rich.console import Console
 from sqlalchemy import select
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
@@ -37,7 +39,7 @@ def _fee(app: AdminHost) -> str:
     return _text(app, "#fee")
 
 
-def _text(app: AdminHost, selector: str) -> str:
+def _text(app: App[Any], selector: str) -> str:
     """What a Static shows, as plain text (tables included)."""
     widget = app.screen.query_one(selector, Static)
     console = Console(width=widget.size.width or 80, record=True, file=io.StringIO())
@@ -175,3 +177,26 @@ async def test_new_client_with_thirty_pcs_reads_92400(database: Database) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await _settle(app, pilot)
         assert "¥92,400 a month incl. tax" in _fee(app)
+
+
+async def test_shell_opens_the_quote_for_a_client_picked_by_name(database: Database) -> None:
+    """In the app: the palette's "Quote for client…" asks for the client, then shows its monthly fee."""
+    from tui.app import make_app
+
+    app = make_app(demo_context(database))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.open("quote-client")
+        await pilot.pause()
+        await pilot.press(*"富士建")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QuoteScreen)
+        assert "¥36,960 a month incl. tax" in _text(app, "#fee")
+        await pilot.press("f6")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ContractsScreen"
+        await pilot.press("f5")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConciergesScreen"
