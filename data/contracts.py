@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from data.errors import ConflictError, NotFoundError, ValidationError
@@ -384,18 +384,32 @@ def _summary(contract: Contract) -> str:
     return ", ".join(parts)
 
 
+def _contract_filter(client_id: int | None, search: str) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if client_id is not None:
+        where.append(Contract.client_id == client_id)
+    for word in search.split():
+        pattern = f"%{word.replace('%', '').replace('_', '')}%"
+        where.append(or_(Client.name.ilike(pattern), Client.name_kana.ilike(pattern), Client.code.ilike(pattern)))
+    return where
+
+
+def count_contracts(session: Session, *, client_id: int | None = None, search: str = "") -> int:
+    """How many contracts `contract_rows` would list without its limit."""
+    query = select(func.count(Contract.id)).join(Client, Contract.client_id == Client.id).where(*_contract_filter(client_id, search))
+    return session.scalar(query) or 0
+
+
 def contract_rows(
     session: Session, today: dt.date, *, client_id: int | None = None, search: str = "", limit: int = 500
 ) -> list[ContractRow]:
     """Contracts (of one client, or all; clients matching every word of `search` in code, name or kana)
     with the earliest end of service if cancelled `today`; at most `limit` rows."""
-    query = select(Contract, Client).join(Client, Contract.client_id == Client.id).order_by(Client.code, Contract.start_month)
-    if client_id is not None:
-        query = query.where(Contract.client_id == client_id)
-    for word in search.split():
-        pattern = f"%{word.replace('%', '').replace('_', '')}%"
-        query = query.where(or_(Client.name.ilike(pattern), Client.name_kana.ilike(pattern), Client.code.ilike(pattern)))
-    query = query.limit(limit)
+    where = _contract_filter(client_id, search)
+    query = (
+        select(Contract, Client).join(Client, Contract.client_id == Client.id).where(*where)
+        .order_by(Client.code, Contract.start_month).limit(limit)
+    )
     rows: list[ContractRow] = []
     for contract, client in session.execute(query).all():
         rows.append(ContractRow(

@@ -13,6 +13,7 @@ from data.contracts import (
     cancellation_terms,
     contract_form_values,
     contract_rows,
+    count_contracts,
     earliest_cancellation,
     save_contract,
     withdraw_cancellation,
@@ -219,3 +220,13 @@ def test_new_contract_by_client_code(database: Database) -> None:
     with database.sessions() as s:
         rows = contract_rows(s, D(2026, 12, 5), search="青葉")
         assert [r.client_code for r in rows] == ["C0042"] and rows[0].earliest_end == D(2027, 2, 28)
+
+
+def test_long_contract_list_is_limited_but_counted(database: Database) -> None:
+    """A large book lists the first rows only, while the count says how many match."""
+    for n in range(3):
+        client_id = _client(database, f"C{n:04d}")
+        _contract(database, client_id, start="2026-01")
+    with database.sessions() as s:
+        assert len(contract_rows(s, D(2026, 11, 25), limit=2)) == 2
+        assert count_contracts(s) == 3 and count_contracts(s, search="C0002") == 1

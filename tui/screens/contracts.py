@@ -13,12 +13,15 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from textual.worker import get_current_worker
 
 from data.concierges import ClientChoice, client_choice
-from data.contracts import CancellationTerms, ContractRow, contract_rows, format_month, withdraw_cancellation
+from data.contracts import CancellationTerms, ContractRow, contract_rows, count_contracts, format_month, withdraw_cancellation
 from data.errors import DataError
 from tui.context import AppContext
 from tui.screens.contract_cancel import CancelContractDialog
 from tui.screens.contract_form import ContractFormScreen
 from tui.widgets.confirm import ConfirmDialog
+
+LIMIT = 500
+"""Contracts listed at most; the filter narrows a large book."""
 
 
 def _yen(amount: object) -> str:
@@ -49,10 +52,11 @@ class ContractsScreen(Screen[None]):
     class Loaded(Message):
         """Rows for the current filter arrived from the loading worker."""
 
-        def __init__(self, rows: list[ContractRow], client: ClientChoice | None) -> None:
+        def __init__(self, rows: list[ContractRow], client: ClientChoice | None, total: int) -> None:
             super().__init__()
             self.rows = rows
             self.client = client
+            self.total = total
 
     def __init__(self, ctx: AppContext, client_id: int | None = None) -> None:
         super().__init__()
@@ -89,13 +93,14 @@ class ContractsScreen(Screen[None]):
         worker = get_current_worker()
         try:
             with self.ctx.db.sessions() as session:
-                rows = contract_rows(session, self.ctx.today(), client_id=self.client_id, search=search)
+                rows = contract_rows(session, self.ctx.today(), client_id=self.client_id, search=search, limit=LIMIT)
                 client = client_choice(session, self.client_id) if self.client_id is not None else None
+                total = count_contracts(session, client_id=self.client_id, search=search) if len(rows) >= LIMIT else len(rows)
         except DataError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", title="Cannot load contracts")
             return
         if not worker.is_cancelled:
-            self.post_message(self.Loaded(rows, client))
+            self.post_message(self.Loaded(rows, client, total))
 
     @on(Loaded)
     def show_rows(self, message: Loaded) -> None:
@@ -111,7 +116,8 @@ class ContractsScreen(Screen[None]):
                 "-" if r.status != "active" else r.earliest_end.isoformat(), key=str(r.id),
             )
         self.query_one("#count", Label).update(
-            f"{len(self.rows)} contract{'' if len(self.rows) == 1 else 's'} · "
+            f"{len(self.rows)} contract{'' if len(self.rows) == 1 else 's'}"
+            f"{f' of {message.total} (filter to narrow)' if message.total > len(self.rows) else ''} · "
             f"earliest end = if the client gave notice today ({self.ctx.today().isoformat()})"
         )
         if self._select_id is not None:
