@@ -59,7 +59,8 @@ class Places:
         try:
             lat, lon, _precision = self.geocoder(key)
         except GeocodeError as exc:
-            raise ValidationError(f"{field_name}: {exc}", field=field_name) from None
+            reason = str(exc).removeprefix("address: ")
+            raise ValidationError(f"{field_name}: {reason}", field=field_name) from None
         self.known[key] = (lat, lon)
         return lat, lon
 

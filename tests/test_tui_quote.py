@@ -200,3 +200,17 @@ async def test_shell_opens_the_quote_for_a_client_picked_by_name(database: Datab
         await pilot.press("f5")
         await settle(pilot)
         assert type(app.screen).__name__ == "ConciergesScreen"
+
+
+async def test_office_typed_by_address(database: Database) -> None:
+    """An address is placed by the geocoder; one it cannot place is named at the office's place field."""
+    app = _host(database)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        _type(app, o0_name="本社", o0_place="東京都千代田区丸の内1丁目", o0_pcs="5")
+        await _settle(app, pilot)
+        assert "¥30,800" in _fee(app)
+        _type(app, o0_place="どこか遠く")
+        await _settle(app, pilot)
+        assert "Office 1, place:" in _text(app, "#offices-error")
+        assert app.screen.query_one("#o0-place", Input).has_class("-invalid")
