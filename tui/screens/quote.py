@@ -54,7 +54,7 @@ OPTION_FIELDS: tuple[tuple[str, str, list[tuple[str, str]] | None, str], ...] = 
     ("low_it_literacy", "Low IT literacy", YES_NO, "no"),
     ("start", "Start month", None, ""),
 )
-HINTS = {"service_hours": "evening saturday sunday_holiday", "visits_per_month": "empty: estimated", "start": "YYYY-MM"}
+HINTS = {"service_hours": "e.g. evening saturday sunday_holiday", "visits_per_month": "empty: estimated", "start": "YYYY-MM (contract terms)"}
 
 
 class QuoteScreen(Screen[None]):
