@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -127,14 +128,11 @@ class ConciergeApp(App[None]):
                 self.pop_screen()
             if target.name == home(self.ctx.role).name and len(self.screen_stack) == 2:
                 return  # already there
-        self.push_screen(screen, self._result_of(target.title))
+        self.push_screen(screen, partial(self.say_done, target.done))
 
-    def _result_of(self, title: str) -> Callable[[object], None]:
-        def done(result: object) -> None:
-            if result is not None and title == "New visit request":
-                self.notify("Visit request saved.")
-
-        return done
+    def say_done(self, done: str | None, result: object) -> None:
+        if done and result is not None:
+            self.notify(done)
 
     @on(Navigate)
     def navigate(self, message: Navigate) -> None:

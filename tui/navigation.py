@@ -36,6 +36,8 @@ class Destination:
     """Top-level screens replace the stack above home; others are pushed on top (Escape returns)."""
     needs_client: bool = False
     """The action asks for a client first (palette "…" entries)."""
+    done: str | None = None
+    """Said when the screen (a dialog) closes with a result, e.g. "Visit request saved."."""
 
 
 DESTINATIONS: tuple[Destination, ...] = (
@@ -52,7 +54,7 @@ DESTINATIONS: tuple[Destination, ...] = (
     Destination("quote", "Quote", "tui.screens.quote:QuoteScreen", "quote", "f7",
                 "Monthly fee for offices and seats, with the breakdown"),
     Destination("new-request", "New visit request", "tui.screens.request_form:RequestFormScreen", "requests",
-                "ctrl+n", "Take a client's request for an on-site visit", top_level=False),
+                "ctrl+n", "Take a client's request for an on-site visit", top_level=False, done="Visit request saved."),
     Destination("open-client", "Open client…", "tui.screens.client_detail:ClientDetailScreen", "clients", None,
                 "Find a client by name and open it", top_level=False, needs_client=True),
     Destination("quote-client", "Quote for client…", "tui.screens.quote:QuoteScreen", "quote", None,

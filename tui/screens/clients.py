@@ -259,7 +259,7 @@ class ClientsScreen(Screen[None]):
         more = f", showing {shown} (more load as you scroll)" if shown < self.total else ""
         direction = "↓" if self.descending else "↑"
         noun = "client" if self.total == 1 else "clients"
-        text = f"{self.total} {noun}{more} · sorted by {self.sort} {direction}"
+        text = f"{self.total} {noun}{more} · sorted by {self.sort} {direction} · Enter opens"
         if not self.total and self.query_one("#filter", Input).value:
             text = "No client matches the filter · Escape clears it"
         self.query_one("#clients-status", Label).update(text)
