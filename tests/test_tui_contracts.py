@@ -215,3 +215,22 @@ async def test_new_contract_from_the_full_list_names_the_client_by_code(database
         assert "Unknown client 'C9999'" in _field(form, "client").error
     with database.sessions() as s:
         assert s.scalar(select(func.count(Contract.id))) == 40
+
+
+async def test_cancel_after_someone_else_edited_is_refused(database: Database) -> None:
+    """The contract changed while the dialog was open: nothing is cancelled and the list shows their version."""
+    app = _host(database, BAKERY)
+    async with app.run_test(size=SIZE) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        with database.transaction() as s:
+            contract = s.get(Contract, BAKERY)
+            assert contract is not None
+            contract.service_hours = ["evening"]
+        await pilot.click("#confirm")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, ContractsScreen)
+        assert app.screen.query_one("#table", DataTable).get_row_at(0)[3] == "eve"
+        assert any("Someone else changed this contract" in str(n.message) for n in app._notifications)
+    assert _contracts(database, BAKERY)[0][2] == "active"

@@ -81,8 +81,11 @@ class CancelContractDialog(ModalScreen[CancellationTerms | None]):
             if not show_error(self, exc):
                 self.notify(str(exc), severity="error", title="Not cancelled")
             return
-        except ConflictError as exc:
-            self.notify(f"{exc}. The list has been reloaded.", severity="error", title="Not cancelled")
+        except ConflictError:
+            self.notify(
+                "Someone else changed this contract meanwhile; the list now shows their version. Check it and try again.",
+                severity="error", title="Not cancelled",
+            )
             self.dismiss(None)
             return
         except DataError as exc:
