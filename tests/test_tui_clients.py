@@ -11,7 +11,7 @@ from data.models import Client, Office, Seat
 from tui.app import ConciergeApp
 from tui.screens.client_detail import ClientDetailScreen
 from tui.screens.client_form import ClientFormScreen
-from tui.screens.clients import ClientsScreen
+from tui.screens.clients import FEE_DELAY, ClientsScreen
 from tui.screens.office_form import OfficeFormScreen
 from tui.screens.seat_form import SeatFormScreen
 from tui.screens.seats import SeatsScreen
@@ -66,7 +66,7 @@ async def test_seat_plan_clients_show_their_monthly_fee(demo_db: Database) -> No
     """The Fee/month column shows a yen amount for seat-plan clients (priced after the rows appear)."""
     app = desk(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await settle(pilot, delay=FEE_DELAY + 0.1)
         screen = app.screen
         assert isinstance(screen, ClientsScreen)
         seat_plan = [r for r in screen.rows if r.plan == "concierge_seats"]

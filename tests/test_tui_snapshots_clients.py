@@ -16,6 +16,7 @@ from tui_desk import demo_db_fixture, demo_template_fixture, desk, settle  # noq
 
 from data.db import Database
 from tui.app import ConciergeApp
+from tui.screens.clients import FEE_DELAY
 
 SnapCompare = Callable[..., bool]
 
@@ -28,6 +29,7 @@ def steps(*keys: str, delay: float = 0.0) -> Callable[[Pilot[Any]], Awaitable[No
         for key in keys:
             await pilot.press(key)
             await settle(pilot, delay=delay)
+        await settle(pilot, delay=FEE_DELAY + 0.1)  # the list's fees are priced after a pause
         for box in pilot.app.screen.query(Input):  # a blinking cursor would make the picture random
             box.cursor_blink = False
         await pilot.pause()

@@ -29,6 +29,8 @@ from tui.messages import Navigate
 from tui.widgets.confirm import ConfirmDialog
 
 PAGE = 200
+FEE_DELAY = 0.3
+"""Seconds the rows stay on screen before their fees are priced (typing on does not price at all)."""
 FEE_CHUNK = 25
 """Clients priced per step of the fee worker (about a screenful)."""
 FILTER_DELAY = 0.15
@@ -101,6 +103,7 @@ class ClientsScreen(Screen[None]):
         self.loading_more = False
         self.filter_timer: Timer | None = None
         self.keep_cursor_on: int | None = None
+        self.fee_timer: Timer | None = None
         self.fees: dict[int, Decimal] = {}
         """Monthly fees priced so far (client id -> net yen)."""
 
@@ -158,6 +161,8 @@ class ClientsScreen(Screen[None]):
         if keep_cursor and self.rows and 0 <= table.cursor_row < len(self.rows):
             self.keep_cursor_on = self.rows[table.cursor_row].id
         self.generation += 1
+        if self.fee_timer is not None:
+            self.fee_timer.stop()
         self.load(self.query_one("#filter", Input).value, 0, self.generation)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="clients")
@@ -195,7 +200,8 @@ class ClientsScreen(Screen[None]):
             table.add_row(*self.cells(row), key=str(row.id))
         self.update_status()
         if self.shows_fees and page.rows:
-            self.price([r.id for r in page.rows], message.generation)
+            ids, generation = [r.id for r in page.rows], message.generation
+            self.fee_timer = self.set_timer(FEE_DELAY, lambda: self.price(ids, generation))
         if self.keep_cursor_on is not None:
             index = next((i for i, r in enumerate(self.rows) if r.id == self.keep_cursor_on), None)
             if index is not None:
