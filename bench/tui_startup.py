@@ -61,7 +61,7 @@ def build_large(path: Path) -> None:
              "dedicated_concierge_id": rng.randint(1, 30) if rng.random() < 0.5 else None}
             for i in range(1, CLIENTS + 1)
         ])
-        offices = []
+        offices: list[dict[str, object]] = []
         for client_id in range(1, CLIENTS + 1):
             for n in range(rng.choice((1, 1, 2, 3, 5))):
                 offices.append({
