@@ -25,7 +25,6 @@ from dispatch.model import (
     EMERGENCY_EARLY_PER_SECOND,
     LATENESS_PER_SECOND,
     MOVE_TIME_PER_SECOND,
-    REQUIRED_PENALTY,
     SECONDS_PER_MINUTE,
     Travel,
     _allowed_vehicles,
@@ -206,8 +205,9 @@ def construct(
     cur: list[list[int]] = [list(r) for r in routes] if routes is not None else [[] for _ in range(n_veh)]
     placed = {k for r in cur for k in r}
     todo = list(only) if only is not None else [k for k in range(len(visits)) if k not in placed]
+    # concierges allowed per visit (skills, required dedication, pins); pushed-out visits need it too
     allowed = np.ones((len(visits), n_veh), dtype=bool)
-    for k in todo:
+    for k in range(len(visits)):
         al = _allowed_vehicles(problem, visits[k])
         if al is not None:
             allowed[k] = False
@@ -349,11 +349,7 @@ def _insert_ejecting(
             movable = [
                 j
                 for j in seq
-                if j != k
-                and not visits[j].required
-                and not visits[j].fixed
-                and visits[j].pinned is None
-                and URGENCY_RANK[visits[j].urgency] > rank
+                if j != k and not visits[j].required and not visits[j].fixed and visits[j].pinned is None and URGENCY_RANK[visits[j].urgency] > rank
             ]
             if not movable:
                 break
@@ -440,9 +436,3 @@ def plan_from_routes(
         status = PlanStatus.INFEASIBLE
     cost = cost_breakdown(problem, out, [problem.visits[k].id for k in unplanned_k], "meters" if arc_cost == "meters" else "seconds")
     return Plan(status, tuple(out), unplanned, cost, solve_seconds, cost["total"])
-
-
-def objective_of(problem: DispatchProblem, plan: Plan) -> int:
-    """Objective of a plan as the model prices it, required visits left out at their relaxed penalty."""
-    extra = sum(REQUIRED_PENALTY for u in plan.unplanned if problem.visit(u.visit).required)
-    return int(plan.cost["total"]) + extra

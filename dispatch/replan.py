@@ -152,7 +152,7 @@ def _insert(sub: DispatchProblem, committed: Plan, old: Mapping[str, tuple[str, 
     for v, seq in enumerate(routes):
         # a committed route that no longer fits (e.g. the concierge is late): drop its least important visits
         while seq and sch.schedule(v, seq) is None:
-            worst = min(range(len(seq)), key=lambda j: (unplanned_penalty(sub.visits[seq[j]], now_of(sub)), -j))
+            worst = min(range(len(seq)), key=lambda j: (unplanned_penalty(sub.visits[seq[j]], _day_start(sub)), -j))
             todo.append(seq.pop(worst))
     # new visits (neither routed nor left out by the committed plan); left-out ones stay out
     known = set(old) | {u.visit for u in committed.unplanned}
@@ -175,7 +175,7 @@ def _insert(sub: DispatchProblem, committed: Plan, old: Mapping[str, tuple[str, 
     return dataclasses.replace(plan, unplanned=unplanned)
 
 
-def now_of(sub: DispatchProblem) -> int:
+def _day_start(sub: DispatchProblem) -> int:
     """The earliest start of the open day (minutes)."""
     return min((c.shift_start for c in sub.concierges), default=0)
 
