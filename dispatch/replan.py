@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from dispatch.check import _check_route, problem_legs
 from dispatch.construct import Scheduler, construct, plan_from_routes
+from dispatch.explain import cheap_reason
 from dispatch.model import unplanned_penalty
 from dispatch.plan import Plan, PlanStatus, ReasonCode, Route, Stop
 from dispatch.problem import Concierge, DispatchProblem, Location, Urgency, Visit, VisitStatus
@@ -132,7 +133,8 @@ def replan(
         sub_ids = {v.id for v in sub.visits}
         hint = [[s.visit for s in r.stops if s.visit in sub_ids] for r in _routes_in_order(committed, sub)]
         previous = {vid: (c, s // 60) for vid, (c, s) in old.items() if vid in sub_ids}
-        subplan = solve(sub, params, should_stop=should_stop, on_progress=on_progress, initial_routes=hint, previous=previous)
+        quiet = dataclasses.replace(params, explain=False)  # cheap reasons below: relaxed re-solves would take seconds
+        subplan = solve(sub, quiet, should_stop=should_stop, on_progress=on_progress, initial_routes=hint, previous=previous)
     elif on_progress is not None:
         on_progress(Progress(int(subplan.cost["total"]), time.monotonic() - t0, subplan.planned))
     if params.explain and subplan.unplanned and any(u.reason.code is ReasonCode.NOT_SEARCHED for u in subplan.unplanned):
@@ -158,7 +160,9 @@ def _insert(sub: DispatchProblem, committed: Plan, old: Mapping[str, tuple[str, 
     known = set(old) | {u.visit for u in committed.unplanned}
     todo += [k for k, v in enumerate(sub.visits) if v.id not in known]
     built = construct(sub, routes=routes, only=todo, scheduler=sch, eject=True, disruption=True)
-    if any((sub.visits[k].urgency is Urgency.EMERGENCY and sub.visits[k].id not in old) or sub.visits[k].required for k in built.unplanned):
+    # a new emergency or required visit left out: a search may do better, unless it is impossible anyway
+    urgent = [k for k in built.unplanned if (sub.visits[k].urgency is Urgency.EMERGENCY and sub.visits[k].id not in old) or sub.visits[k].required]
+    if any(cheap_reason(sub, sub.visits[k]) is None for k in urgent):
         return None
     keep: dict[int, Route] = {}
     for v, (c, seq) in enumerate(zip(sub.concierges, built.routes, strict=True)):

@@ -7,7 +7,7 @@ from typing import Any
 
 from dispatch.check import check_plan
 from dispatch.jsonio import parse_problem
-from dispatch.plan import Plan
+from dispatch.plan import Plan, ReasonCode
 from dispatch.problem import DispatchProblem
 from dispatch.replan import replan
 from dispatch.solve import SolveParams, solve
@@ -131,3 +131,13 @@ def test_replan_finds_room_without_moving_anyone_else() -> None:
     result = replan(street([*day()[:2], sos], ("a", "b", "c")), plan, 9 * 60)
     assert check_plan(result.subproblem, result.subplan) == []
     assert result.moves == () and "sos" in result.plan.assignment()
+
+
+def test_replan_impossible_emergency_is_explained_without_a_search() -> None:
+    """An emergency nobody has the skill for stays unplanned with that reason; the day is unchanged."""
+    problem, plan = committed()
+    sos = {"id": "sos", "location": {"index": 4}, "duration_minutes": 30, "urgency": "emergency", "skills": ["cabling"]}
+    result = replan(street([*day(), sos], ("a", "b")), plan, 9 * 60)
+    assert check_plan(result.subproblem, result.subplan) == []
+    assert result.moves == () and result.changed_routes == ()
+    assert [u.reason.code for u in result.plan.unplanned if u.visit == "sos"] == [ReasonCode.NO_SKILL]
