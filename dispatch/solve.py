@@ -4,6 +4,11 @@ With `workers > 1` the search runs as a portfolio in child processes (different 
 on each core; the best plan wins). OR-Tools holds the GIL while it searches, so the portfolio also keeps
 the calling thread (e.g. a UI worker) responsive; with `workers == 1` it runs in the calling thread and
 `should_stop` is only consulted at each new solution.
+
+Worker 0 starts from `dispatch.construct` (a feasible insertion solution in about a second), the others
+from OR-Tools' own first-solution strategies. Days over DECOMPOSE_VISITS visits are constructed whole and
+then improved group by group of nearby concierges, because OR-Tools' local search does not restart from
+a day of that size with breaks; the construction is the fallback whenever a search finds nothing.
 """
 
 from __future__ import annotations
