@@ -272,3 +272,17 @@ async def test_delete_a_seat_line_after_confirmation(demo_db: Database) -> None:
         await pilot.press("y")
         await settle(pilot)
         assert screen.office is not None and len(screen.office.seats) == lines - 1
+
+
+async def test_typing_on_the_list_starts_the_filter(demo_db: Database) -> None:
+    """Typing a character that is not a key of the screen (e.g. a client code) goes to the filter; ↓ returns to the list."""
+    app = desk(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"C0001")
+        await settle(pilot, delay=0.3)
+        assert app.screen.query_one("#filter", Input).value == "C0001"
+        assert names_in_list(app) == ["株式会社まちかどベーカリー"]
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientDetailScreen)

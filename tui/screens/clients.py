@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.events import Resize
+from textual.events import Key, Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -65,6 +65,7 @@ class ClientsScreen(Screen[None]):
         Binding("h", "toggle_archived", "Archived"),
         Binding("q", "quote_client", "Quote"),
         Binding("escape", "leave_filter", "Clear filter", show=False),
+        Binding("down", "to_list", "To the list", show=False),
     ]
 
     class Loaded(Message):
@@ -118,7 +119,7 @@ class ClientsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label(self.heading(), id="clients-title", classes="screen-title")
-        yield Input(placeholder="/ Filter: type part of a name, kana or code", id="filter", classes="filter", compact=True)
+        yield Input(placeholder="/ Filter: type part of a name, kana or code", id="filter", classes="filter", compact=True, select_on_focus=False)
         table: DataTable[str | Text] = DataTable(id="clients", cursor_type="row", zebra_stripes=True)
         yield table
         yield Label("Loading…", id="clients-status", classes="status-line")
@@ -290,6 +291,20 @@ class ClientsScreen(Screen[None]):
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
 
+    def action_to_list(self) -> None:
+        self.query_one("#clients", DataTable).focus()
+
+    def on_key(self, event: Key) -> None:
+        """Type to search: a character that is no key of this screen starts the filter with it."""
+        box = self.query_one("#filter", Input)
+        if box.has_focus or not event.is_printable or not event.character or event.character.isspace():
+            return
+        if event.key in self._bindings.key_to_bindings:  # n, e, a, /… stay keys
+            return
+        event.stop()
+        box.focus()
+        box.insert_text_at_cursor(event.character)
+
     def action_leave_filter(self) -> None:
         filter_input = self.query_one("#filter", Input)
         filter_input.value = ""
@@ -334,6 +349,8 @@ class ClientsScreen(Screen[None]):
             return self.query_one("#filter", Input).has_focus or bool(self.query_one("#filter", Input).value)
         if action == "open_client":
             return not self.query_one("#filter", Input).has_focus
+        if action == "to_list":
+            return self.query_one("#filter", Input).has_focus
         return True
 
     @on(DataTable.RowSelected, "#clients")
