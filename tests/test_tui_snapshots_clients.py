@@ -89,3 +89,6 @@ class TestShell:
 
     def test_key_list(self, snap_compare: SnapCompare, demo_db: Database) -> None:
         assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("question_mark"))
+
+    def test_concierge_sees_only_their_clients(self, snap_compare: SnapCompare, demo_db: Database) -> None:
+        assert snap_compare(app_for(demo_db, "concierge:K01"), terminal_size=(80, 24), run_before=steps("f2"))
