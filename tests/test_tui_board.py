@@ -109,7 +109,7 @@ async def test_pin_a_visit_and_replan_the_pin_holds(sqlite_database: Database) -
     ids = build(sqlite_database, committed=False)
     from dispatch.solve import SolveParams
 
-    planner = RealPlanner(SolveParams(time_limit=3, solution_limit=60, workers=1, explain=False))
+    planner = RealPlanner(SolveParams(time_limit=10, solution_limit=60, workers=1, explain=False))
     app = host(sqlite_database, planner)
     key = f"R{ids['r_pc']}"
     async with app.run_test(size=SIZE) as pilot:

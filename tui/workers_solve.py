@@ -37,6 +37,7 @@ from dispatch.errors import DispatchError
 from dispatch.plan import Plan, PlanStatus, empty_plan
 from dispatch.replan import REPLAN_PARAMS, Replan
 from dispatch.solve import Progress, SolveParams
+from tui.solve_child import child_main, replan_target, solve_target
 
 StopFn = Callable[[], bool]
 ProgressFn = Callable[[Progress], None]
@@ -68,31 +69,6 @@ class Planner(Protocol):
 
 # --------------------------------------------------------------------------------------------------
 # The child process
-
-
-def _child(target: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], stop: Any, conn: Any, parent: int) -> None:
-    """Run `target(*args, should_stop=..., on_progress=..., **kwargs)` and send its progress and result."""
-
-    if hasattr(os, "setpgrp"):
-        os.setpgrp()  # its own process group: the portfolio's worker processes can be ended with it
-
-    def should_stop() -> bool:
-        return bool(stop.is_set()) or os.getppid() != parent
-
-    def progress(p: Progress) -> None:
-        conn.send(("progress", p))
-
-    try:
-        result = target(*args, should_stop=should_stop, on_progress=progress, **kwargs)
-        conn.send(("done", result))
-    except BaseException as exc:  # the parent turns it into SolveFailed
-        error = exc if isinstance(exc, DispatchError) else RuntimeError(f"{type(exc).__name__}: {exc}")
-        try:
-            conn.send(("error", error))
-        except Exception:
-            conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
-    finally:
-        conn.close()
 
 
 _TRACKER_LOCK = threading.Lock()
@@ -141,7 +117,7 @@ class ChildSolve:
         stop = ctx.Event()
         receive, send = ctx.Pipe(duplex=False)
         # not a daemon: the search itself may start a portfolio of worker processes
-        proc = ctx.Process(target=_child, args=(self.target, self.args, self.kwargs, stop, send, os.getpid()), daemon=False)
+        proc = ctx.Process(target=child_main, args=(self.target, self.args, self.kwargs, stop, send, os.getpid()), daemon=False)
         proc.start()
         send.close()
         t0 = time.monotonic()
@@ -192,18 +168,6 @@ class ChildSolve:
 # The planners
 
 
-def _solve_target(problem: Any, params: SolveParams, *, should_stop: StopFn, on_progress: ProgressFn) -> Plan:
-    from dispatch.solve import solve
-
-    return solve(problem, params, should_stop=should_stop, on_progress=on_progress)
-
-
-def _replan_target(problem: Any, committed: Plan, minute: int, params: SolveParams, *, should_stop: StopFn, on_progress: ProgressFn) -> Replan:
-    from dispatch.replan import replan
-
-    return replan(problem, committed, minute, params=params, should_stop=should_stop, on_progress=on_progress)
-
-
 @dataclass(frozen=True)
 class RealPlanner:
     """`dispatch.solve` / `dispatch.replan` in a child process with the given search parameters."""
@@ -218,13 +182,13 @@ class RealPlanner:
 
     def plan(self, snapshot: DaySnapshot, *, should_stop: StopFn, on_progress: ProgressFn) -> Plan:
         problem = snapshot.problem
-        job = ChildSolve(_solve_target, (problem, self.params), time_limit=self.params.time_limit)
+        job = ChildSolve(solve_target, (problem, self.params), time_limit=self.params.time_limit)
         return job.run(should_stop, on_progress, lambda: empty_plan(problem, PlanStatus.CANCELLED, 0.0))  # type: ignore[no-any-return]
 
     def replan(self, snapshot: DaySnapshot, now: dt.datetime, *, should_stop: StopFn, on_progress: ProgressFn) -> Replan:
         committed = snapshot.committed or Plan(PlanStatus.FEASIBLE, (), (), {"total": 0}, 0.0)
         minute = max(0, minutes_of(snapshot.date, now))
-        job = ChildSolve(_replan_target, (snapshot.problem, committed, minute, self.replan_params), time_limit=self.replan_params.time_limit)
+        job = ChildSolve(replan_target, (snapshot.problem, committed, minute, self.replan_params), time_limit=self.replan_params.time_limit)
 
         def cancelled() -> Replan:
             raise DispatchError("the re-plan was cancelled before it found a plan; the committed plan is unchanged")
