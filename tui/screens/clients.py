@@ -299,7 +299,7 @@ class ClientsScreen(Screen[None]):
         box = self.query_one("#filter", Input)
         if box.has_focus or not event.is_printable or not event.character or event.character.isspace():
             return
-        if event.key in self._bindings.key_to_bindings:  # n, e, a, /… stay keys
+        if event.key in self.app.active_bindings:  # n, e, a, /, ?… stay keys
             return
         event.stop()
         box.focus()
