@@ -188,6 +188,8 @@ def main() -> int:
         clients = conn.execute(sa.text("select count(*) from client")).scalar()
         seats = conn.execute(sa.text("select count(*) from seat")).scalar()
     print(f"large database: {clients:,} clients, {seats:,} seat lines ({large.stat().st_size / 1e6:.0f} MB)")
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (figures grow with the load)")
+    asyncio.run(measure(demo, filters=("光陽",)))  # warm-up: first CSS parse and query compilation
     for label, path, filters in (
         ("demo (40 clients)", demo, ("ベーカリー", "光陽", "C00", "事務所", "zzz")),
         ("large (10,000 clients)", large, ("光陽", "株式会社", "印刷12", "C0999", "建設", "zzz", "富士 商事")),
