@@ -9,6 +9,7 @@ from typing import Any
 from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.worker import WorkerCancelled
 
 from data.db import Database
 from data.demo import generate_demo
@@ -41,7 +42,14 @@ async def settle(pilot: Pilot[Any], *, limit: float = 10.0) -> None:
     """Wait until loading workers are done and, on the quote screen, the last keystroke is priced and shown."""
     waited = 0.0
     while True:
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:  # an exclusive worker was replaced by a newer one: wait for that instead
+            if waited >= limit:
+                raise
+            await pilot.pause(0.05)
+            waited += 0.05
+            continue
         await pilot.pause()
         if not getattr(pilot.app.screen, "pricing_pending", False) or waited >= limit:
             return

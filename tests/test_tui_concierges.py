@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from admin_host import AdminHost, demo_context
+from admin_host import AdminHost, demo_context, settle
 from sqlalchemy import func, select
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -26,8 +26,7 @@ def _host(database: Database) -> AdminHost:
 
 
 async def _settle(app: AdminHost, pilot: Pilot[None]) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
 
 
 def _field(screen: Screen[Any], name: str) -> FormField:
