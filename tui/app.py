@@ -142,8 +142,12 @@ class ConciergeApp(App[None]):
         self.open(name)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "go":
-            return self.role_chosen and self.ctx.role.can(destination(str(parameters[0])).capability)
+        if action == "go":  # not from inside a dialog: answer it first
+            return (
+                self.role_chosen
+                and not isinstance(self.screen, ModalScreen)
+                and self.ctx.role.can(destination(str(parameters[0])).capability)
+            )
         if action == "go_back":
             return len(self.screen_stack) > 2 and not isinstance(self.screen, ModalScreen)
         return True
