@@ -130,6 +130,8 @@ class QuoteScreen(Screen[None]):
         """Row number → its inputs by field, in row order (rows are mounted later than they are added)."""
         self._serial = 0
         self._shown_serial = 0
+        self._priced_form = ""
+        """The form text last sent to pricing (unchanged text is not priced again)."""
         self._timer: Timer | None = None
         self._filling = False
 
@@ -330,8 +332,12 @@ class QuoteScreen(Screen[None]):
         self._timer = None
         if self.tariff is None:
             return
-        self._serial += 1
         rows, options, extras = self._form()
+        form = repr((rows, options, extras))
+        if form == self._priced_form:
+            return  # e.g. the Changed events of a client's rows just filled in
+        self._priced_form = form
+        self._serial += 1
         self.price(self._serial, rows, options, extras)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="quote")
