@@ -286,3 +286,35 @@ async def test_typing_on_the_list_starts_the_filter(demo_db: Database) -> None:
         await pilot.press("down", "enter")
         await settle(pilot)
         assert isinstance(app.screen, ClientDetailScreen)
+
+
+async def test_editing_an_office_keeps_its_point_unless_the_address_changes(demo_db: Database) -> None:
+    """New hours keep the stored coordinates; a new address moves the office to the address's point."""
+    app = desk(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, ClientDetailScreen) and detail.detail is not None
+        office = detail.detail.offices[0]
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, OfficeFormScreen)
+        app.screen.query_one("#input-closes", Input).value = "19:00"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with demo_db.sessions() as session:
+            stored = session.get(Office, office.id)
+            assert stored is not None
+            assert (stored.lat, stored.lon, stored.closes.hour) == (office.lat, office.lon, 19)
+        await pilot.press("d")
+        await settle(pilot)
+        app.screen.query_one("#input-address", Input).value = "大阪府大阪市北区梅田1丁目1-3"
+        await settle(pilot, delay=0.5)
+        assert "Found: 34.7" in str(app.screen.query_one("#geocode-result", Label).render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with demo_db.sessions() as session:
+            moved = session.get(Office, office.id)
+            assert moved is not None and 34.6 < moved.lat < 34.8 and moved.geocode_precision in ("town", "municipality")

@@ -74,7 +74,11 @@ class TestClientDetail:
 
 class TestOfficeAndSeats:
     def test_office_form_with_geocoding(self, snap_compare: SnapCompare, demo_db: Database) -> None:
-        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("enter", "d", delay=0.5))
+        keys = ("enter", "o", *"本社", "tab", "tab", *"東京都新宿区西新宿1丁目5-1")
+        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps(*keys))
+
+    def test_office_form_editing_keeps_the_stored_point(self, snap_compare: SnapCompare, demo_db: Database) -> None:
+        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("enter", "d"))
 
     def test_seat_inventory(self, snap_compare: SnapCompare, demo_db: Database) -> None:
         assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("enter", "enter"))

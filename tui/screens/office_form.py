@@ -3,6 +3,7 @@
 While the address is typed, a thread worker geocodes it (data.records.default_geocoder, an offline
 gazetteer) and shows the point and its precision (town, municipality, prefecture). The latitude and
 longitude fields stay empty to use that result; typing them overrides it ("manual" precision).
+Editing an office without changing its address keeps its stored point.
 Without a geocoder in this build the coordinates must be typed.
 """
 
@@ -67,8 +68,11 @@ class OfficeFormScreen(RecordFormScreen):
         if client is None:
             raise NotFoundError(f"client {self.client_id} no longer exists")
         merged = {**self.values, **values}
-        if self.record_id is not None and not merged.get("lat") and not merged.get("lon") and self.geocoder is None:
-            assert self.stored_point is not None  # editing without a geocoder: keep the stored point
+        address_kept = merged.get("address", "").strip() == self.values.get("address", "").strip()
+        if self.stored_point is not None and not merged.get("lat") and not merged.get("lon") and (
+            address_kept or self.geocoder is None
+        ):
+            # the address did not change: keep the stored point (and its precision) instead of re-geocoding
             merged["lat"], merged["lon"] = format_float(self.stored_point[0]), format_float(self.stored_point[1])
         with session.no_autoflush:  # save_office looks up the next free code before the row is complete
             office = save_office(session, merged, office_id=self.record_id, client=client,
@@ -104,12 +108,14 @@ class OfficeFormScreen(RecordFormScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        if self.record_id is not None and self.geocoder is not None:
-            self.geocode(self.values.get("address", ""))
+        if self.stored_point is not None:
+            lat, lon, _ = self.stored_point
+            self.query_one("#input-lat", Input).placeholder = f"{lat:.5f}"
+            self.query_one("#input-lon", Input).placeholder = f"{lon:.5f}"
 
     @on(Input.Changed, "#input-address")
     def address_changed(self, event: Input.Changed) -> None:
-        if self.geocoder is None:
+        if self.geocoder is None or (self.stored_point is not None and event.value == self.values.get("address")):
             return
         if self.geocode_timer is not None:
             self.geocode_timer.stop()
