@@ -13,10 +13,3 @@ class Navigate(Message):
         self.destination = destination
         self.arguments = arguments
 
-
-class ClientChanged(Message):
-    """A client (or one of its offices/seats) was saved, archived or restored; lists should reload."""
-
-    def __init__(self, client_id: int) -> None:
-        super().__init__()
-        self.client_id = client_id
