@@ -77,6 +77,20 @@ def parse_month(raw: str | None, field: str, *, required: bool = True) -> dt.dat
         raise ValidationError(f"{field}: {raw!r} is not a real date", field=field) from None
 
 
+def parse_notice_day(raw: str | None, today: dt.date, field: str = "requested_on") -> dt.date:
+    """The day the client's cancellation notice arrived: YYYY-MM-DD (empty: `today`), never after today."""
+    raw = (raw or "").strip()
+    if not raw:
+        return today
+    try:
+        day = dt.date.fromisoformat(raw.replace("/", "-"))
+    except ValueError:
+        raise ValidationError(f"{field}: {raw!r} is not a date (YYYY-MM-DD)", field=field) from None
+    if day > today:
+        raise ValidationError(f"{field}: {day.isoformat()} is in the future", field=field)
+    return day
+
+
 # --- cancellation ------------------------------------------------------------------------------------
 
 

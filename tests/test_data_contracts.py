@@ -15,6 +15,7 @@ from data.contracts import (
     contract_rows,
     count_contracts,
     earliest_cancellation,
+    parse_notice_day,
     save_contract,
     withdraw_cancellation,
 )
@@ -230,3 +231,17 @@ def test_long_contract_list_is_limited_but_counted(database: Database) -> None:
     with database.sessions() as s:
         assert len(contract_rows(s, D(2026, 11, 25), limit=2)) == 2
         assert count_contracts(s) == 3 and count_contracts(s, search="C0002") == 1
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("", D(2026, 11, 25)), ("2026-10-31", D(2026, 10, 31)), ("2026/11/02", D(2026, 11, 2))])
+def test_notice_day_defaults_to_today(raw: str, expected: dt.date) -> None:
+    """The notice day is typed as a date, or today when left empty."""
+    assert parse_notice_day(raw, D(2026, 11, 25)) == expected
+
+
+@pytest.mark.parametrize("raw", ["2026-11-26", "31 Oct", "2026-02-30"])
+def test_bad_notice_day_is_named(raw: str) -> None:
+    """A notice day in the future or not a date names the requested_on field."""
+    with pytest.raises(ValidationError) as caught:
+        parse_notice_day(raw, D(2026, 11, 25))
+    assert caught.value.field == "requested_on"

@@ -233,3 +233,22 @@ async def test_cancel_after_someone_else_edited_is_refused(database: Database) -
         assert app.screen.query_one("#table", DataTable).get_row_at(0)[3] == "eve"
         assert any("Someone else changed this contract" in str(n.message) for n in app._notifications)
     assert _contracts(database, BAKERY)[0][2] == "active"
+
+
+async def test_notice_received_earlier_counts_from_its_day(database: Database) -> None:
+    """A letter that arrived on 31 October ends the service on 30 November; a future day is refused."""
+    app = _host(database, BAKERY)
+    async with app.run_test(size=SIZE) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        dialog = app.screen
+        _field(dialog, "requested_on").value = "2026-12-01"
+        await pilot.pause()
+        assert "in the future" in _field(dialog, "requested_on").error
+        _field(dialog, "requested_on").value = "2026-10-31"
+        await pilot.pause()
+        assert "Earliest end of service: 2026-11-30" in str(dialog.query_one("#terms", Static).render())
+        await pilot.click("#confirm")
+        await _settle(app, pilot)
+    assert _contracts(database, BAKERY)[0][3] == dt.date(2026, 12, 1)

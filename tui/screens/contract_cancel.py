@@ -9,7 +9,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from data.contracts import CancellationTerms, ContractRow, cancel_contract, choose_effective, format_month
+from data.contracts import (
+    CancellationTerms,
+    ContractRow,
+    cancel_contract,
+    choose_effective,
+    format_month,
+    parse_notice_day,
+)
 from data.errors import ConflictError, DataError, ValidationError
 from tui.context import AppContext
 from tui.widgets.form import FormField, clear_errors, form_values, show_error
@@ -44,6 +51,10 @@ class CancelContractDialog(ModalScreen[CancellationTerms | None]):
             yield Label(f"Cancel the {self.row.plan_label} contract of {self.row.client_name}?", id="question")
             yield Static(self.earliest.describe(), id="terms")
             yield FormField(
+                "Notice received on", "requested_on", value=self.ctx.today().isoformat(),
+                hint="YYYY-MM-DD; a letter that arrived earlier counts from its day",
+            )
+            yield FormField(
                 "End billing from month", "effective", placeholder=format_month(self.earliest.effective),
                 hint=f"Empty: the earliest ({format_month(self.earliest.effective)}); or a later month (YYYY-MM)",
             )
@@ -54,28 +65,39 @@ class CancelContractDialog(ModalScreen[CancellationTerms | None]):
     def on_mount(self) -> None:
         self.query_one("#keep", Button).focus()
 
+    def _terms(self) -> tuple[CancellationTerms, CancellationTerms]:
+        """(earliest, chosen) for the notice day and month typed so far; ValidationError names the field."""
+        values = form_values(self)
+        earliest = self.row.terms(parse_notice_day(values["requested_on"], self.ctx.today()))
+        return earliest, choose_effective(earliest, values["effective"])
+
     @on(Input.Changed, "#input-effective")
-    def preview(self) -> None:
-        """Say when the service ends for the month typed so far (the rule lives in data.contracts)."""
+    @on(Input.Changed, "#input-requested_on")
+    def preview(self, event: Input.Changed) -> None:
+        """Say when the service ends for what is typed so far (the rules live in data.contracts)."""
         try:
-            terms = choose_effective(self.earliest, form_values(self)["effective"])
+            earliest, terms = self._terms()
         except ValidationError as exc:
             show_error(self, exc)
-            self.query_one("#input-effective").focus()
+            event.input.focus()
             return
         clear_errors(self)
-        text = terms.describe() if terms is self.earliest else (
+        self.query_one("#field-effective", FormField).query_one(".form-hint", Label).update(
+            f"Empty: the earliest ({format_month(earliest.effective)}); or a later month (YYYY-MM)"
+        )
+        text = terms.describe() if terms is earliest else (
             f"Service ends {terms.last_day.isoformat()} (last billed month {format_month(terms.last_billed_month)})."
         )
         self.query_one("#terms", Static).update(text)
 
     @on(Button.Pressed, "#confirm")
     def cancel_now(self) -> None:
+        values = form_values(self)
         try:
+            requested_on = parse_notice_day(values["requested_on"], self.ctx.today())
             with self.ctx.db.transaction() as session:
                 terms = cancel_contract(
-                    session, self.row.id, self.ctx.today(), effective=form_values(self)["effective"],
-                    expected_version=self.row.version,
+                    session, self.row.id, requested_on, effective=values["effective"], expected_version=self.row.version,
                 )
         except ValidationError as exc:
             if not show_error(self, exc):
