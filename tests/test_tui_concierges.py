@@ -9,7 +9,7 @@ from admin_host import AdminHost, demo_context, settle
 from sqlalchemy import func, select
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, SelectionList, Static
 
 from data.db import Database
 from data.models import Client, Concierge
@@ -66,7 +66,10 @@ async def test_add_concierge_with_bad_hours_then_fixed(database: Database) -> No
         _field(form, "home_address").value = "東京都品川区大崎1丁目"
         _field(form, "home_lat").value = "35.6197"
         _field(form, "home_lon").value = "139.7286"
-        _field(form, "skills").value = "network printer"
+        skills = form.query_one("#skills", SelectionList)
+        skills.select("network")
+        skills.select("printer")
+        form.query_one("#working-days", SelectionList).select("sat")
         _field(form, "shift_start").value = "18:00"
         _field(form, "shift_end").value = "09:00"
         _field(form, "dedicated_clients").value = "C0001"
@@ -86,6 +89,7 @@ async def test_add_concierge_with_bad_hours_then_fixed(database: Database) -> No
     with database.sessions() as s:
         new = s.scalars(select(Concierge).where(Concierge.name == "高橋 健")).one()
         assert new.shift_end == dt.time(17, 0) and new.skills == ["network", "printer"]
+        assert new.working_days == [0, 1, 2, 3, 4, 5]
         client = s.scalars(select(Client).where(Client.code == "C0001")).one()
         assert client.dedicated_concierge_id == new.id
 
@@ -129,6 +133,9 @@ async def test_edit_after_someone_else_saved_offers_reload(database: Database) -
         await pilot.press("ctrl+s")
         await _settle(app, pilot)
         assert isinstance(app.screen, ConciergesScreen)
+    with database.sessions() as s:
+        k01 = s.scalars(select(Concierge).where(Concierge.code == "K01")).one()
+        assert (k01.max_visits, k01.skills, k01.working_days) == (4, ["network", "server"], [0, 1, 2, 3, 4])
 
 
 async def test_deactivate_asks_first(database: Database) -> None:

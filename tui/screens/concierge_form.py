@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Label, SelectionList, Static
 
 from data.concierges import concierge_form_values
 from data.errors import ConflictError, DataError, ValidationError
@@ -32,6 +32,8 @@ class ConciergeFormScreen(ModalScreen[int | None]):
     ConciergeFormScreen #conflict.-shown { display: block; }
     ConciergeFormScreen #conflict Horizontal, ConciergeFormScreen #buttons { height: auto; align-horizontal: right; }
     ConciergeFormScreen Button { margin-left: 1; }
+    ConciergeFormScreen .pick-label { color: $text-muted; height: 1; }
+    ConciergeFormScreen SelectionList { height: auto; max-height: 8; margin-bottom: 1; }
     """
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
@@ -59,8 +61,10 @@ class ConciergeFormScreen(ModalScreen[int | None]):
                 yield FormField("Home base address", "home_address", placeholder="東京都千代田区丸の内1丁目")
                 yield FormField("Home latitude", "home_lat", hint="Empty: taken from the address")
                 yield FormField("Home longitude", "home_lon")
-                yield FormField("Skills", "skills", hint="Any of: " + " ".join(SKILLS))
-                yield FormField("Working days", "working_days", value="mon tue wed thu fri", hint="Any of: " + " ".join(WEEKDAYS))
+                yield Label("Skills (space to tick)", classes="pick-label")
+                yield SelectionList[str](*[(skill, skill) for skill in SKILLS], id="skills", compact=True)
+                yield Label("Working days", classes="pick-label")
+                yield SelectionList[str](*[(day, day, day in WEEKDAYS[:5]) for day in WEEKDAYS], id="working-days", compact=True)
                 yield FormField("Shift start", "shift_start", value="09:00")
                 yield FormField("Shift end", "shift_end", value="18:00")
                 yield FormField("Max visits a day", "max_visits", value="8")
@@ -88,10 +92,19 @@ class ConciergeFormScreen(ModalScreen[int | None]):
         for f in self.query(FormField):
             if f.field_name in values:
                 f.value = values[f.field_name]
+        for list_id, name in (("#skills", "skills"), ("#working-days", "working_days")):
+            picks = self.query_one(list_id, SelectionList)
+            picks.deselect_all()
+            for word in values.get(name, "").split():
+                picks.select(word)
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
-        values = form_values(self)
+        values = {
+            **form_values(self),
+            "skills": " ".join(self.query_one("#skills", SelectionList).selected),
+            "working_days": " ".join(self.query_one("#working-days", SelectionList).selected),
+        }
         try:
             with self.ctx.db.transaction() as session:
                 concierge = save_concierge(
