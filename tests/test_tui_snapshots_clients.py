@@ -37,17 +37,8 @@ def steps(*keys: str, delay: float = 0.0) -> Callable[[Pilot[Any]], Awaitable[No
     return run
 
 
-def app_for(database: Database, role: str = "admin", *, pick_role: bool = False, light: bool = False) -> ConciergeApp:
-    app = desk(database, role, pick_role=pick_role)
-    if light:
-        original = app.on_mount
-
-        def light_mount() -> None:
-            original()
-            app.theme = "textual-light"
-
-        app.on_mount = light_mount  # type: ignore[method-assign]
-    return app
+def app_for(database: Database, role: str = "admin", *, pick_role: bool = False) -> ConciergeApp:
+    return desk(database, role, pick_role=pick_role)
 
 
 class TestClientList:
@@ -58,7 +49,7 @@ class TestClientList:
         assert snap_compare(app_for(demo_db), terminal_size=(120, 40), run_before=steps())
 
     def test_client_list_light_theme(self, snap_compare: SnapCompare, demo_db: Database) -> None:
-        assert snap_compare(app_for(demo_db, light=True), terminal_size=(80, 24), run_before=steps())
+        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("ctrl+t"))
 
     def test_client_list_filtered(self, snap_compare: SnapCompare, demo_db: Database) -> None:
         assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("slash", *"光陽", delay=0.3))
@@ -76,6 +67,9 @@ class TestOfficeAndSeats:
     def test_office_form_with_geocoding(self, snap_compare: SnapCompare, demo_db: Database) -> None:
         keys = ("enter", "o", *"本社", "tab", "tab", *"東京都新宿区西新宿1丁目5-1")
         assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps(*keys))
+
+    def test_office_form_light_theme(self, snap_compare: SnapCompare, demo_db: Database) -> None:
+        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("ctrl+t", "enter", "d"))
 
     def test_office_form_editing_keeps_the_stored_point(self, snap_compare: SnapCompare, demo_db: Database) -> None:
         assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("enter", "d"))
