@@ -9,7 +9,7 @@ from admin_host import AdminHost, demo_context, settle
 from sqlalchemy import func, select
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, SelectionList, Static
 
 from data.db import Database
 from data.models import Contract
@@ -151,10 +151,14 @@ async def test_follow_up_incident_contract_after_cancellation(database: Database
         await pilot.pause()
         assert "Required for monthly billing" in _field(form, "max_incidents").error
         _field(form, "max_incidents").value = "2"
+        form.query_one("#service-hours", SelectionList).select("saturday")
         await pilot.press("ctrl+s")
         await _settle(app, pilot)
         assert app.screen.query_one("#table", DataTable).row_count == 2
     assert _contracts(database, BAKERY)[1] == ("support_incidents", dt.date(2027, 1, 1), "active", None)
+    with database.sessions() as s:
+        new = s.scalars(select(Contract).where(Contract.client_id == BAKERY).order_by(Contract.id.desc())).first()
+        assert new is not None and new.service_hours == ["saturday"] and new.options["max_incidents"] == 2
 
 
 async def test_edit_conflict_offers_reload(database: Database) -> None:
@@ -171,13 +175,13 @@ async def test_edit_conflict_offers_reload(database: Database) -> None:
             contract = s.get(Contract, BAKERY)
             assert contract is not None
             contract.service_hours = ["saturday"]
-        _field(form, "service_hours").value = "evening"
+        form.query_one("#service-hours", SelectionList).select("evening")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "changed by someone else" in str(form.query_one("#conflict-text", Static).render())
         await pilot.click("#reload")
         await pilot.pause()
-        assert _field(form, "service_hours").value == "saturday"
+        assert form.query_one("#service-hours", SelectionList).selected == ["saturday"]
 
 
 async def test_withdraw_a_cancellation_after_confirming(database: Database) -> None:

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Select, Static
+from textual.widgets import Button, Label, Select, SelectionList, Static
 
 from data.concierges import client_choice
 from data.contracts import (
@@ -28,6 +28,7 @@ from tui.context import AppContext
 from tui.widgets.form import FormField, clear_errors, form_values, show_error
 
 SEAT_FIELDS = ("variant", "rounding")
+HOUR_LABELS = {"evening": "Evenings (weekdays after 18:00)", "saturday": "Saturdays", "sunday_holiday": "Sundays and holidays"}
 INCIDENT_FIELDS = ("billing", "scope", "max_incidents", "personal_support", "approver")
 
 
@@ -50,6 +51,8 @@ class ContractFormScreen(ModalScreen[int | None]):
     ContractFormScreen #conflict.-shown { display: block; }
     ContractFormScreen #conflict Horizontal, ContractFormScreen #buttons { height: auto; align-horizontal: right; }
     ContractFormScreen Button { margin-left: 1; }
+    ContractFormScreen .pick-label { color: $text-muted; height: 1; }
+    ContractFormScreen SelectionList { height: auto; margin-bottom: 1; }
     """
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
@@ -81,7 +84,8 @@ class ContractFormScreen(ModalScreen[int | None]):
                                 hint="YYYY-MM; service starts on the 1st (a mid-month start is billed in full)")
                 yield FormField("Minimum months", "minimum_months", value="3", hint="No cancellation before this")
                 yield FormField("Notice months", "notice_months", value="1", hint="Notice before a month end")
-                yield FormField("Service hours beyond weekdays 9-18", "service_hours", hint="Any of: " + " ".join(SERVICE_HOURS))
+                yield Label("Service hours beyond weekdays 9:00-18:00 (space to tick)", classes="pick-label")
+                yield SelectionList[str](*[(HOUR_LABELS[h], h) for h in SERVICE_HOURS], id="service-hours", compact=True)
                 yield FormField("Fee limit per incident (¥)", "fee_limit", hint="Empty: capped at the consulting fee")
                 yield FormField("Dedicated concierge required", "dedicated_required", value="no", choices=[("yes", "yes"), ("no", "no")])
                 yield FormField("Seat plan variant", "variant", value="per_cluster", choices=_choices(VARIANTS))
@@ -120,6 +124,11 @@ class ContractFormScreen(ModalScreen[int | None]):
         for f in self.query(FormField):
             if f.field_name in values:
                 f.value = values[f.field_name]
+        if "service_hours" in values:
+            hours = self.query_one("#service-hours", SelectionList)
+            hours.deselect_all()
+            for word in values["service_hours"].split():
+                hours.select(word)
 
     @on(Select.Changed, "#input-plan")
     def plan_changed(self) -> None:
@@ -134,7 +143,7 @@ class ContractFormScreen(ModalScreen[int | None]):
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
-        values = form_values(self)
+        values = {**form_values(self), "service_hours": " ".join(self.query_one("#service-hours", SelectionList).selected)}
         try:
             with self.ctx.db.transaction() as session:
                 contract = save_contract(
