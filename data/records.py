@@ -171,12 +171,14 @@ def _target(
 
 def next_code(session: Session, model: type[Client | Office | Concierge], prefix: str) -> str:
     """A free code such as C0042 for rows created in a form without one."""
-    count = len(session.scalars(select(model.id)).all())
-    while True:
-        count += 1
-        code = f"{prefix}{count:04d}"
-        if _find(session, model, "code", code) is None:
-            return code
+    # No autoflush: the new row the caller is filling in is already in the session, half-written.
+    with session.no_autoflush:
+        count = len(session.scalars(select(model.id)).all())
+        while True:
+            count += 1
+            code = f"{prefix}{count:04d}"
+            if _find(session, model, "code", code) is None:
+                return code
 
 
 def client_by_code(session: Session, code: str, field: str = "client") -> Client:
