@@ -73,7 +73,8 @@ def _floor_min(seconds: int) -> int:
 def freeze(
     problem: DispatchProblem, committed: Plan, now: int, positions: Mapping[str, Location] | None = None
 ) -> tuple[DispatchProblem, dict[str, list[Stop]]]:
-    """The open part of the day at minute `now`, and each concierge's fixed (done / in-progress) stops."""
+    """The open part of the day at minute `now`, and each concierge's fixed stops (done, in progress, or
+    the one they are travelling to, with everything before it)."""
     positions = positions or {}
     by_id = {v.id: v for v in problem.visits}
     now_s = now * 60
@@ -99,7 +100,10 @@ def freeze(
         if c.id in positions and not (done and done[-1].end > now_s):
             start_loc = positions[c.id]
         brk = c.break_
-        if brk is not None and route is not None and route.break_start is not None and route.break_start < now_s:
+        taken = route is not None and route.break_start is not None and (
+            route.break_start < now_s or (bool(done) and (route.break_end or 0) <= done[-1].start)
+        )  # before now, or before a stop that stays
+        if brk is not None and route is not None and route.break_start is not None and taken:
             start_t = max(start_t, _floor_min(route.break_end or route.break_start))
             brk = None
         if brk is not None and brk.latest < start_t:
