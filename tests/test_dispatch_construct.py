@@ -87,3 +87,19 @@ def test_scheduler_places_the_break_between_visits() -> None:
     assert sch.schedule(0, [0, 2, 1]) is None
     plan = plan_from_routes(problem, [[0, 1]], PlanStatus.FEASIBLE, 0.0, scheduler=sch)
     assert check_plan(problem, plan) == [] and [u.visit for u in plan.unplanned] == ["noon"]
+
+
+def test_large_day_is_improved_group_by_group_and_stays_feasible() -> None:
+    """A day above DECOMPOSE_VISITS is constructed, then searched per group of concierges: the plan passes
+    the checker, keeps every emergency and costs no more than the construction."""
+    from dispatch.solve import DECOMPOSE_VISITS, GROUP_CONCIERGES, SolveParams, solve
+
+    problem = town(2 * GROUP_CONCIERGES + 5, DECOMPOSE_VISITS + 20)
+    sch = Scheduler.of(problem)
+    built = construct(problem, scheduler=sch)
+    first = plan_from_routes(problem, built.routes, PlanStatus.FEASIBLE, 0.0, scheduler=sch)
+    plan = solve(problem, SolveParams(time_limit=4, explain=False))
+    assert check_plan(problem, plan) == []
+    lost = {u.visit for u in plan.unplanned}
+    assert not [v.id for v in problem.visits if v.urgency is Urgency.EMERGENCY and v.id in lost]
+    assert plan.cost["total"] <= first.cost["total"]
