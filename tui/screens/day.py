@@ -9,9 +9,11 @@ with the first concierge and switch with `k`). A concierge role only ever sees t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
+from sqlalchemy.orm import Session
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -237,15 +239,7 @@ class DayScreen(Screen[None]):
         if picked is None:
             return
         stop = picked[1]
-        try:
-            with self.ctx.db.transaction() as session:
-                mark_arrived(session, stop.visit_id, self.ctx.clock(), expected_version=stop.version)
-        except ConflictError as exc:
-            self.notify(f"Not saved: {exc}", severity="error")
-            self.reload()
-            return
-        except DataError as exc:
-            self.notify(f"Not saved: {exc}", severity="error")
+        if not self._write(lambda session: mark_arrived(session, stop.visit_id, self.ctx.clock(), expected_version=stop.version)):
             return
         self.notify(f"Arrived at {stop.client} {stop.office} ({self.ctx.clock():%H:%M}).")
         self.reload()
@@ -263,18 +257,28 @@ class DayScreen(Screen[None]):
         self.app.push_screen(WorkSlipDialog(stop, self.ctx.clock()), done)
 
     def save_slip(self, stop: RouteStop, values: SlipValues) -> None:
-        try:
-            with self.ctx.db.transaction() as session:
-                mark_done(session, stop.visit_id, start=values.start, end=values.end, slip=values.text or None, expected_version=stop.version)
-        except ConflictError as exc:
-            self.notify(f"Not saved: {exc}", severity="error")
-            self.reload()
-            return
-        except DataError as exc:
-            self.notify(f"Not saved: {exc}", severity="error")
+        if not self._write(
+            lambda session: mark_done(
+                session, stop.visit_id, start=values.start, end=values.end, slip=values.text or None, expected_version=stop.version
+            )
+        ):
             return
         self.notify(f"Visit at {stop.client} {stop.office} done ({values.start:%H:%M}–{values.end:%H:%M}).")
         self.reload()
+
+    def _write(self, change: Callable[[Session], object]) -> bool:
+        """Run `change` in one transaction; a failure is a sentence (after someone else's change, the day reloads)."""
+        try:
+            with self.ctx.db.transaction() as session:
+                change(session)
+        except ConflictError as exc:
+            self.notify(f"Not saved: {exc}", severity="error")
+            self.reload()
+            return False
+        except DataError as exc:
+            self.notify(f"Not saved: {exc}", severity="error")
+            return False
+        return True
 
     # ---- export --------------------------------------------------------------------------------
     def action_export(self) -> None:
