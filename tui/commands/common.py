@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from typing import Annotated, Any
@@ -26,3 +27,15 @@ class BadParameter(typer.BadParameter):
 def print_json(value: Any) -> None:
     """Print `value` as indented UTF-8 JSON on stdout."""
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def parse_day(text: str, option: str = "--date") -> dt.date:
+    """YYYY-MM-DD, `today` or `tomorrow`."""
+    if text == "today":
+        return dt.date.today()
+    if text == "tomorrow":
+        return dt.date.today() + dt.timedelta(days=1)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD, today or tomorrow)", param_hint=option) from None

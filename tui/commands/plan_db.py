@@ -15,18 +15,7 @@ from typing import Annotated
 
 import typer
 
-from tui.commands.common import DbOption
-
-
-def _parse_date(text: str) -> dt.date:
-    if text == "today":
-        return dt.date.today()
-    if text == "tomorrow":
-        return dt.date.today() + dt.timedelta(days=1)
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD, today or tomorrow)", param_hint="--date") from None
+from tui.commands.common import DbOption, parse_day
 
 
 def plan_date(
@@ -131,4 +120,4 @@ def register(app: typer.Typer) -> None:
             run_and_report(load_problem(problem), SolveParams(time_limit=time_limit, seed=seed, workers=workers), out, as_json)
             return
         assert date is not None
-        plan_date(db, _parse_date(date), time_limit=time_limit, seed=seed, workers=workers, out=out, as_json=as_json, commit=commit)
+        plan_date(db, parse_day(date), time_limit=time_limit, seed=seed, workers=workers, out=out, as_json=as_json, commit=commit)

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tui.commands.common import DbOption, print_json
-
-
-def parse_day(text: str, option: str = "--date") -> dt.date:
-    """YYYY-MM-DD, `today` or `tomorrow`."""
-    if text == "today":
-        return dt.date.today()
-    if text == "tomorrow":
-        return dt.date.today() + dt.timedelta(days=1)
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD, today or tomorrow)", param_hint=option) from None
+from tui.commands.common import DbOption, parse_day, print_json
 
 
 def register(app: typer.Typer) -> None:
