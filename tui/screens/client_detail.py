@@ -13,12 +13,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, TabbedContent, TabPane
 
-from data.archive import set_client_active
 from data.errors import DataError
 from data.queries import PLAN_LABELS, ClientDetail, OfficeRow, client_detail, client_served
 from tui.context import AppContext
 from tui.messages import Navigate
-from tui.widgets.confirm import ConfirmDialog
+from tui.screens.client_archive import confirm_archive
 
 KIND_LABELS = {
     "pc": ("PC", "PCs"), "server": ("server", "servers"), "printer": ("printer", "printers"),
@@ -231,20 +230,7 @@ class ClientDetailScreen(Screen[None]):
         d = self.detail
         if d is None:
             return
-        restore = not d.active
-        verb = "Restore" if restore else "Archive"
-
-        def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                with self.ctx.db.transaction() as session:
-                    set_client_active(session, d.id, restore, expected_version=d.version)
-            except DataError as exc:
-                self.notify(f"{d.name} was not {verb.lower()}d: {exc}", severity="error")
-                return
-            self.notify(f"{d.name} {'restored' if restore else 'archived'}.")
-            self.load()
-
-        self.app.push_screen(ConfirmDialog(f"{verb} {d.name}?", yes=verb,
-                                           detail="" if restore else "It leaves the client list; its history is kept."), answered)
+        confirm_archive(
+            self, self.ctx, client_id=d.id, name=d.name, active=d.active, version=d.version,
+            detail="It leaves the client list; its history is kept.", done=self.load,
+        )

@@ -21,12 +21,11 @@ from textual.widgets import DataTable, Footer, Header, Input, Label
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist
 from textual.worker import get_current_worker
 
-from data.archive import set_client_active
 from data.errors import DataError
 from data.queries import CLIENT_SORTS, PLAN_LABELS, ClientPage, ClientRow, ClientSort, list_clients, monthly_fees
 from tui.context import AppContext
 from tui.messages import Navigate
-from tui.widgets.confirm import ConfirmDialog
+from tui.screens.client_archive import confirm_archive
 
 PAGE = 200
 FEE_DELAY = 0.3
@@ -385,20 +384,8 @@ class ClientsScreen(Screen[None]):
         row = self.current()
         if row is None:
             return
-        restore = not row.active
-        verb = "Restore" if restore else "Archive"
-
-        def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                with self.ctx.db.transaction() as session:
-                    set_client_active(session, row.id, restore)
-            except DataError as exc:
-                self.notify(f"{row.name} was not {verb.lower()}d: {exc}", severity="error")
-                return
-            self.notify(f"{row.name} {'restored' if restore else 'archived'}.")
-            self.reload(keep_cursor=True)
-
-        detail = "It leaves the list; its visits, incidents and invoices are kept. H shows archived clients."
-        self.app.push_screen(ConfirmDialog(f"{verb} {row.name}?", yes=verb, detail="" if restore else detail), answered)
+        confirm_archive(
+            self, self.ctx, client_id=row.id, name=row.name, active=row.active,
+            detail="It leaves the list; its visits, incidents and invoices are kept. H shows archived clients.",
+            done=lambda: self.reload(keep_cursor=True),
+        )
