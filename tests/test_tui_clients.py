@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 from textual.widgets import DataTable, Input, Label
-from tui_desk import demo_db_fixture, demo_template_fixture, desk, settle  # noqa: F401  (fixtures)
+from tui_desk import demo_db_fixture, demo_template_fixture, desk, fees_priced, settle, wait_until  # noqa: F401  (fixtures)
 
 from data.db import Database
 from data.models import Client, Office, Seat
@@ -67,6 +67,7 @@ async def test_seat_plan_clients_show_their_monthly_fee(demo_db: Database) -> No
     app = desk(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, delay=FEE_DELAY + 0.1)
+        await wait_until(pilot, lambda: fees_priced(app))
         screen = app.screen
         assert isinstance(screen, ClientsScreen)
         seat_plan = [r for r in screen.rows if r.plan == "concierge_seats"]

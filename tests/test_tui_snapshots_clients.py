@@ -12,7 +12,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input
-from tui_desk import demo_db_fixture, demo_template_fixture, desk, settle  # noqa: F401  (fixtures)
+from tui_desk import demo_db_fixture, demo_template_fixture, desk, fees_priced, settle, wait_until  # noqa: F401  (fixtures)
 
 from data.db import Database
 from tui.app import ConciergeApp
@@ -30,6 +30,7 @@ def steps(*keys: str, delay: float = 0.0) -> Callable[[Pilot[Any]], Awaitable[No
             await pilot.press(key)
             await settle(pilot, delay=delay)
         await settle(pilot, delay=FEE_DELAY + 0.1)  # the list's fees are priced after a pause
+        await wait_until(pilot, lambda: fees_priced(pilot.app))
         for box in pilot.app.screen.query(Input):  # a blinking cursor would make the picture random
             box.cursor_blink = False
         await pilot.pause()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 
 from data.db import Database, make_engine, make_session_factory, upgrade
@@ -17,6 +18,29 @@ from tui.context import AppContext, Role
 
 NOW = dt.datetime(2026, 11, 25, 10, 0)
 """The fixed wall clock of the shell tests (a Wednesday)."""
+
+
+async def wait_until(pilot: Pilot[None], ready: Callable[[], bool], *, timeout: float = 15.0) -> bool:
+    """Pause until `ready()` holds (True) or `timeout` seconds passed (False); for work that starts on a timer."""
+    waited = 0.0
+    while not ready():
+        if waited >= timeout:
+            return False
+        await pilot.pause(0.05)
+        waited += 0.05
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return True
+
+
+def fees_priced(app: App[None]) -> bool:
+    """True unless the screen is the client list still waiting for the fees of its seat-plan rows."""
+    from tui.screens.clients import ClientsScreen
+
+    screen = app.screen
+    if not isinstance(screen, ClientsScreen) or not screen.shows_fees:
+        return True
+    return all(r.id in screen.fees for r in screen.rows if r.plan == "concierge_seats")
 
 
 def build_demo_file(path: Path) -> Path:
