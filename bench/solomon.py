@@ -90,7 +90,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--first-solution", default=None)
     ap.add_argument("--metaheuristic", default=None)
-    ap.add_argument("--gls-lambda", type=float, default=0.1)
+    ap.add_argument("--gls-lambda", type=float, default=None, help="default: per portfolio worker (0.1, 0.2)")
     args = ap.parse_args()
     if args.all:
         names = sorted(p.stem for p in (HERE / "solomon").glob("*.txt"))
