@@ -13,14 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -28,6 +23,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from data.errors import ConflictError, DatabaseError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+SCHEMA_HEAD = "0001"
+"""The newest migration in data/migrations/versions (a test keeps it equal to Alembic's head). Checking a
+database at this revision needs no Alembic import, which keeps the app's start-up short."""
 
 ENV_URL = "CONCIERGE_DATABASE_URL"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -123,6 +125,8 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def alembic_config(engine: Engine | None = None) -> Config:
     """An Alembic configuration pointing at the packaged migrations (no alembic.ini needed)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if engine is not None:
@@ -131,18 +135,26 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def head_revision() -> str:
+    """The newest migration revision, as Alembic reads it from the migration scripts."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The schema revision stored in the database, or None for a database without one."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database schema to `revision` (default: the newest)."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
@@ -162,6 +174,8 @@ def check_schema(engine: Engine, *, create_if_empty: bool = True) -> None:
         revision = current_revision(engine)
     except sa.exc.DatabaseError as exc:
         raise DatabaseError(f"{_describe(engine.url)} cannot be read: {exc.orig}") from exc
+    if revision == SCHEMA_HEAD:
+        return
     head = head_revision()
     if revision == head:
         return
@@ -176,6 +190,9 @@ def check_schema(engine: Engine, *, create_if_empty: bool = True) -> None:
             upgrade(engine)
             return
         raise DatabaseError(f"{_describe(engine.url)} is empty: run `concierge db upgrade`")
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
     script = ScriptDirectory.from_config(alembic_config())
     try:
         known = script.get_revision(revision) is not None

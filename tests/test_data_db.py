@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from data.db import Database, check_schema, head_revision, make_engine, open_database, resolve_url, upgrade
+from data.db import SCHEMA_HEAD, Database, check_schema, head_revision, make_engine, open_database, resolve_url, upgrade
 from data.errors import DatabaseError
 from data.models import Base
 
@@ -84,6 +84,11 @@ def test_database_of_another_application_is_refused(tmp_path: Path) -> None:
         conn.execute(sa.text("CREATE TABLE stuff (id INTEGER)"))
     with pytest.raises(DatabaseError, match="another application"):
         check_schema(engine)
+
+
+def test_schema_head_constant_is_the_newest_migration() -> None:
+    """data.db checks a database at SCHEMA_HEAD without Alembic; a new migration must move it too."""
+    assert head_revision() == SCHEMA_HEAD
 
 
 def test_head_revision_is_known() -> None:
