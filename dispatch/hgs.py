@@ -83,10 +83,27 @@ class _Stop:
             if self.left <= 0:
                 return True
             self.left -= 1
-            return False
         if time.monotonic() >= self.deadline:
             return True
         return self.should_stop is not None and self.should_stop()
+
+
+def _reporter(on_best: Callable[[int, int], None]) -> Any:
+    """PyVRP search callbacks that report each new feasible best as (objective, visits planned)."""
+    from pyvrp.IteratedLocalSearch import IteratedLocalSearchCallbacks
+
+    class Report(IteratedLocalSearchCallbacks):
+        last: int | None = None
+
+        def on_iteration(self, current: Any, candidate: Any, best: Any, cost_evaluator: Any) -> None:
+            if not (best.is_feasible() and best.is_complete()):
+                return
+            cost = int(best.distance_cost() + best.duration_cost() + best.uncollected_prizes())
+            if self.last is None or cost < self.last:
+                self.last = cost
+                on_best(cost, int(best.num_clients()))
+
+    return Report()
 
 
 def pyvrp_data(problem: DispatchProblem, travel: Travel, arc_cost: ArcCost = "seconds") -> tuple[Any, list[list[int]]]:
@@ -155,13 +172,17 @@ def hgs_routes(
     arc_cost: ArcCost = "seconds",
     travel: Travel | None = None,
     max_iterations: int | None = None,
+    on_best: Callable[[int, int], None] | None = None,
 ) -> list[list[int]] | None:
     """Visit positions per concierge (problem order) from PyVRP, or None when the problem uses features
     PyVRP does not model here (see `unsupported`), or no feasible solution (every required visit served,
     no time warp, no excess load) was found. Stops at `time_limit` seconds, on `should_stop()`, or after
-    `max_iterations` iterations when given (then the result depends only on `seed`)."""
+    `max_iterations` iterations when given (then the result depends only on `seed`, unless the time runs
+    out first). `on_best(objective, planned)` is called at each new feasible best; the objective is the
+    routing model's (travel cost plus unplanned penalties: the only terms of a supported problem)."""
     if unsupported(problem) is not None:
         return None
+    from pyvrp import IteratedLocalSearchParams, SolveParams
     from pyvrp import solve as pyvrp_solve
 
     t0 = time.monotonic()
@@ -169,9 +190,10 @@ def hgs_routes(
         travel = build_travel(problem, _node_places(problem)[0])
     data, members = pyvrp_data(problem, travel, arc_cost)
     stop = _Stop(t0 + time_limit, max_iterations, should_stop)
-    result = pyvrp_solve(data, stop=stop, seed=seed, collect_stats=False, display=False)
+    params = SolveParams(ils=IteratedLocalSearchParams(callbacks=_reporter(on_best))) if on_best is not None else SolveParams()
+    result = pyvrp_solve(data, stop=stop, seed=seed, collect_stats=False, display=False, params=params)
     best = result.best
-    if not best.is_feasible():
+    if not (best.is_feasible() and best.is_complete()):
         return None
     routes: list[list[int]] = [[] for _ in problem.concierges]
     free = [list(m) for m in members]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Any
 
@@ -117,3 +118,14 @@ def test_unsupported_features_give_none(concierge: dict[str, Any], extra: dict[s
     problem = street([{"id": "a", **concierge}, {"id": "b"}], [visit("v1", 2, **extra), visit("v2", 3)])
     assert unsupported(problem) is not None
     assert hgs_routes(problem, **FAST) is None
+
+
+def test_reports_feasible_bests_with_the_model_objective() -> None:
+    """on_best gets falling objectives (travel seconds + unplanned penalties) and the visits planned."""
+    problem = day()
+    seen: list[tuple[int, int]] = []
+    routes = hgs_routes(problem, **FAST, on_best=lambda cost, planned: seen.append((cost, planned)))
+    assert routes is not None and seen
+    assert all(b[0] < a[0] for a, b in itertools.pairwise(seen))
+    plan = plan_from_routes(problem, routes, PlanStatus.FEASIBLE, 0.0)
+    assert seen[-1] == (plan.cost["total"], plan.planned)
