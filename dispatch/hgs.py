@@ -18,6 +18,7 @@ concierges, max visits, deadlines and the 24 h aim, emergencies' earliness cost,
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,10 @@ from dispatch.problem import DispatchProblem, Urgency, Visit
 
 #: PyVRP's "no limit" for time windows (its own default is int64 max; keep well clear of overflow).
 OPEN = 1 << 50
+#: PyVRP passes this cost (int64 max) to the stopping criterion while the best solution is infeasible.
+INFEASIBLE_COST = (1 << 63) - 1
+#: Share of the time (or iterations) after which a search without any feasible solution gives up.
+GIVE_UP_SHARE = 0.25
 
 
 def unsupported(problem: DispatchProblem) -> str | None:
@@ -71,19 +76,25 @@ def _window(v: Visit) -> tuple[int, int] | None:
 
 
 class _Stop:
-    """PyVRP stopping criterion: a wall-clock deadline, an iteration cap, or the caller's cancellation."""
+    """PyVRP stopping criterion: a wall-clock deadline, an iteration cap, the caller's cancellation, or no
+    feasible solution after GIVE_UP_SHARE of the time (a required visit that cannot be served: leave the
+    time to the caller's path, which names it)."""
 
-    def __init__(self, deadline: float, max_iterations: int | None, should_stop: Callable[[], bool] | None) -> None:
-        self.deadline = deadline
+    def __init__(self, t0: float, time_limit: float, max_iterations: int | None, should_stop: Callable[[], bool] | None) -> None:
+        self.deadline = t0 + time_limit
+        self.give_up = t0 + time_limit * GIVE_UP_SHARE
         self.left = max_iterations
+        self.give_up_iterations = None if max_iterations is None else int(max_iterations * GIVE_UP_SHARE)
         self.should_stop = should_stop
 
     def __call__(self, best_cost: float) -> bool:
+        infeasible = best_cost >= INFEASIBLE_COST
         if self.left is not None:
-            if self.left <= 0:
+            if self.left <= 0 or (infeasible and self.give_up_iterations is not None and self.left <= self.give_up_iterations):
                 return True
             self.left -= 1
-        if time.monotonic() >= self.deadline:
+        now = time.monotonic()
+        if now >= self.deadline or (infeasible and now >= self.give_up):
             return True
         return self.should_stop is not None and self.should_stop()
 
@@ -189,9 +200,11 @@ def hgs_routes(
     if travel is None:
         travel = build_travel(problem, _node_places(problem)[0])
     data, members = pyvrp_data(problem, travel, arc_cost)
-    stop = _Stop(t0 + time_limit, max_iterations, should_stop)
+    stop = _Stop(t0, time_limit, max_iterations, should_stop)
     params = SolveParams(ils=IteratedLocalSearchParams(callbacks=_reporter(on_best))) if on_best is not None else SolveParams()
-    result = pyvrp_solve(data, stop=stop, seed=seed, collect_stats=False, display=False, params=params)
+    with warnings.catch_warnings():  # PenaltyBoundWarning on days where a required visit cannot be served
+        warnings.simplefilter("ignore")
+        result = pyvrp_solve(data, stop=stop, seed=seed, collect_stats=False, display=False, params=params)
     best = result.best
     if not (best.is_feasible() and best.is_complete()):
         return None

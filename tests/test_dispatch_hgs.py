@@ -129,3 +129,11 @@ def test_reports_feasible_bests_with_the_model_objective() -> None:
     assert all(b[0] < a[0] for a, b in itertools.pairwise(seen))
     plan = plan_from_routes(problem, routes, PlanStatus.FEASIBLE, 0.0)
     assert seen[-1] == (plan.cost["total"], plan.planned)
+
+
+def test_gives_up_early_without_a_feasible_solution() -> None:
+    """A required visit nobody can serve: the search stops after a quarter of its time, not at the limit."""
+    problem = street([{"id": "a"}], [visit("v1", 7, windows=[{"start": "09:00", "end": "09:10"}], required=True), visit("v2", 1)])
+    t = time.monotonic()
+    assert hgs_routes(problem, time_limit=8.0, seed=0) is None
+    assert time.monotonic() - t < 6.0
