@@ -135,7 +135,7 @@ def test_replan_finds_room_without_moving_anyone_else() -> None:
 
 def test_replan_impossible_emergency_is_explained_without_a_search() -> None:
     """An emergency nobody has the skill for stays unplanned with that reason; the day is unchanged."""
-    problem, plan = committed()
+    _problem, plan = committed()
     sos = {"id": "sos", "location": {"index": 4}, "duration_minutes": 30, "urgency": "emergency", "skills": ["cabling"]}
     result = replan(street([*day(), sos], ("a", "b")), plan, 9 * 60)
     assert check_plan(result.subproblem, result.subplan) == []
