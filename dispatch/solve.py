@@ -70,6 +70,8 @@ GROUP_CONCIERGES = 20
 MIN_GROUP_SECONDS = 0.5
 #: Time a child process may take beyond the limit (start-up, extraction) before it is abandoned.
 WORKER_GRACE_SECONDS = 10.0
+#: After a cancel, how long the other workers may take to hand in their best plan once one has.
+CANCEL_GRACE_SECONDS = 1.0
 #: Share of the time limit spent on the relaxed re-solve that names unservable required visits.
 RELAXED_SHARE = 0.3
 
@@ -393,12 +395,15 @@ def _solve_portfolio(
     errors: list[BaseException] = []
     best: int | None = None
     deadline = t0 + params.time_limit + WORKER_GRACE_SECONDS
+    after_cancel = deadline
     cancelled = False
     try:
-        while len(plans) + len(errors) < len(procs) and time.monotonic() < deadline:
+        while len(plans) + len(errors) < len(procs) and time.monotonic() < (after_cancel if plans else deadline):
             if should_stop is not None and not cancelled and should_stop():
                 cancelled = True
                 stop.set()
+                # A worker sees the stop only at its next solution: once one plan is in, wait only briefly for the rest.
+                after_cancel = min(deadline, time.monotonic() + CANCEL_GRACE_SECONDS)
             try:
                 msg = out.get(timeout=0.05)
             except queue.Empty:
