@@ -30,6 +30,16 @@ def host(database: Database, planner: Any, day: dt.date = DAY, now: dt.datetime 
     return Host(lambda app: BoardScreen(ctx, planner, day=day))
 
 
+async def until(pilot: Any, ready: Any, timeout: float = 15.0) -> None:
+    """Pause until `ready()` holds (workers and messages land later on a loaded machine); the test's assert follows."""
+    waited = 0.0
+    while not ready() and waited < timeout:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.05)
+        waited += 0.05
+    await pilot.pause()
+
+
 def board(app: Host) -> BoardScreen:
     screen = app.screen
     assert isinstance(screen, BoardScreen)
@@ -231,11 +241,10 @@ async def test_emergency_saved_on_a_planned_day_offers_replan_from_now(sqlite_da
         form.query_one("#urgency").value = "emergency"  # type: ignore[attr-defined]
         form.query_one("#description", Input).value = "サーバが停止"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await until(pilot, lambda: app.screen is not form and bool(app.screen.query(Label)))
         assert "re-plan from now" in str(app.screen.query_one(Label).render())
         await pilot.press("y")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await until(pilot, lambda: screen.replan_result is not None)
         new_key = f"R{max(r.id for r in _requests(sqlite_database))}"
         assert screen.replan_result is not None and new_key in screen.replan_result.inserted
         table = screen.query_one("#proposal", DataTable)
