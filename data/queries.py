@@ -412,7 +412,3 @@ def active_concierges(session: Session) -> list[ConciergeChoice]:
             select(Concierge.code, Concierge.name).where(Concierge.active.is_(True)).order_by(Concierge.code)
         )
     ]
-
-
-def concierge_exists(session: Session, code: str) -> bool:
-    return session.scalar(select(Concierge.id).where(Concierge.code == code)) is not None

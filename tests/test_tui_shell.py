@@ -180,9 +180,20 @@ async def test_unknown_concierge_role_is_refused_with_a_sentence(demo_db: Databa
     try:
         run_app(demo_db.url.removeprefix("sqlite:///"), "concierge:K99")
     except DataError as exc:
-        assert "no concierge with code 'K99'" in str(exc)
+        assert "--as concierge:K99: concierge 'K99' not found" in str(exc)
     else:
         raise AssertionError("expected DataError")
+
+
+def test_concierge_role_by_full_name_or_code(demo_db: Database) -> None:
+    """--as concierge:NAME (as the issue writes it) and concierge:k01 both mean that concierge's code."""
+    from tui.app import resolve_role
+
+    with demo_db.sessions() as session:
+        k01 = session.scalars(select(Concierge).where(Concierge.code == "K01")).one()
+    assert resolve_role(demo_db, f"concierge:{k01.name}") == Role("concierge", "K01")
+    assert resolve_role(demo_db, "concierge:k01") == Role("concierge", "K01")
+    assert resolve_role(demo_db, "dispatcher") == Role("dispatcher")
 
 
 async def test_open_client_asks_for_a_name_first(demo_db: Database) -> None:

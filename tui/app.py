@@ -18,9 +18,10 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
-from data.db import open_database
-from data.errors import DataError
-from data.queries import active_concierges, concierge_exists
+from data.db import Database, open_database
+from data.errors import DataError, NotFoundError
+from data.queries import active_concierges
+from data.route import find_concierge
 from tui.context import AppContext, Role
 from tui.messages import Navigate
 from tui.navigation import DESTINATIONS, NotAvailable, build, destination, home, offered
@@ -186,16 +187,24 @@ def make_app(ctx: AppContext, *, pick_role: bool = False) -> ConciergeApp:
     return ConciergeApp(ctx, pick_role=pick_role)
 
 
-def run_app(db_target: str | None, role: str | None, *, clock: Callable[[], dt.datetime] | None = None) -> None:
-    """`concierge [--db …] [--as …]`: open the database, then the app (role picker without `--as`)."""
-    database = open_database(db_target)
+def resolve_role(database: Database, role: str | None) -> Role:
+    """`--as` checked against the database: concierge:K01 or concierge:佐々木 亮 (full name) → that concierge."""
     chosen = Role.parse(role) if role else Role("admin")
     if chosen.kind == "concierge" and chosen.concierge_code:
         with database.sessions() as session:
-            if not concierge_exists(session, chosen.concierge_code):
-                raise DataError(f"--as {role}: there is no concierge with code {chosen.concierge_code!r}")
+            try:
+                return Role("concierge", find_concierge(session, chosen.concierge_code).code)
+            except NotFoundError as exc:
+                raise DataError(f"--as {role}: {exc}") from None
+    return chosen
+
+
+def run_app(db_target: str | None, role: str | None, *, clock: Callable[[], dt.datetime] | None = None) -> None:
+    """`concierge [--db …] [--as …]`: open the database, then the app (role picker without `--as`)."""
+    database = open_database(db_target)
+    chosen = resolve_role(database, role)
     ctx = AppContext(database, chosen, clock=clock) if clock else AppContext(database, chosen)
     make_app(ctx, pick_role=role is None).run()
 
 
-__all__ = ["ConciergeApp", "make_app", "run_app"]
+__all__ = ["ConciergeApp", "make_app", "resolve_role", "run_app"]
