@@ -66,6 +66,7 @@ async def test_a_concierge_only_sees_their_own_day(sqlite_database: Database) ->
         await pilot.pause()
         await pilot.press("k")
         assert screen.code == "K02" and screen.query_one("#stops", DataTable).row_count == 0
+        assert "next_concierge" not in {b.binding.action for b in app.active_bindings.values() if b.enabled}
 
 
 async def test_concierge_marks_a_visit_arrived_then_done_with_a_slip(sqlite_database: Database) -> None:

@@ -222,6 +222,10 @@ class DayScreen(Screen[None]):
     def action_today(self) -> None:
         self.day = self.ctx.today()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A concierge's footer does not offer other concierges' days."""
+        return not (action == "next_concierge" and self.ctx.role.kind == "concierge")
+
     def action_next_concierge(self) -> None:
         if self.ctx.role.kind == "concierge":
             self.notify("You can only see your own day.", severity="warning")
