@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
+from pricing.incidents import IncidentFacts as IncidentFacts  # the level table's input, re-exported
+
 LEVELS: tuple[str, ...] = ("feather", *(str(n) for n in range(1, 11)))
 """Incident levels as stored in `Incident.level`."""
 
@@ -46,22 +48,6 @@ class FeeLine:
     unit_price: Decimal
     net: Decimal
     tax_rate: Decimal = STANDARD_RATE
-
-
-@dataclass(frozen=True)
-class IncidentFacts:
-    """The contact records of one incident, the input of the level table."""
-
-    mail_round_trips: int = 0
-    reply_round_trips: int = 0
-    call_minutes: tuple[int, ...] = ()
-    chat_minutes: int = 0
-    onsite_visits: int = 0
-    investigation: bool = False
-    urgent: bool = False
-    consulting: str | None = None
-    """None, "specific" (level 5) or "general" (level 7)."""
-    open_days: int = 0
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ class PricingRules:
     # --- incident plans -------------------------------------------------------------------------------
 
     def incident_level(self, facts: IncidentFacts, *, scope: str) -> Level:
-        result = levels.incident_level(to_pricing_facts(facts), scope=scope, tariff=self.incidents)
+        result = levels.incident_level(facts, scope=scope, tariff=self.incidents)
         return Level(result.level, result.reason)
 
     def annual_base_fee(self, scope: str) -> Decimal:
@@ -113,19 +113,3 @@ class PricingRules:
             per_rate=tuple(RateTotal(rate=r.rate, net=r.net, tax=r.tax) for r in totals.per_rate),
             net_total=totals.net_total, tax=totals.tax, gross_total=totals.gross_total,
         )
-
-
-def to_pricing_facts(facts: IncidentFacts) -> levels.IncidentFacts:
-    """The level table's input from the records' plain values (checked by pricing)."""
-    return levels.IncidentFacts(
-        mail_round_trips=facts.mail_round_trips,
-        reply_round_trips=facts.reply_round_trips,
-        call_minutes=tuple(facts.call_minutes),
-        chat_minutes=facts.chat_minutes,
-        onsite_visits=facts.onsite_visits,
-        investigation=facts.investigation,
-        urgent=facts.urgent,
-        consulting=facts.consulting,
-        open_days=facts.open_days,
-    )
-
