@@ -5,8 +5,10 @@ on each core; the best plan wins). OR-Tools holds the GIL while it searches, so 
 the calling thread (e.g. a UI worker) responsive; with `workers == 1` it runs in the calling thread and
 `should_stop` is only consulted at each new solution.
 
-Worker 0 starts from `dispatch.construct` (a feasible insertion solution in about a second), the others
-from OR-Tools' own first-solution strategies. Days over DECOMPOSE_VISITS visits are constructed whole and
+Worker 0 starts from PyVRP's routes (`dispatch.hgs`, for most of the time limit) when PyVRP models the
+problem faithfully, else from `dispatch.construct` (a feasible insertion solution in about a second), the
+others from OR-Tools' own first-solution strategies. Seeds are restored in the routing model, which then
+searches on and extracts, checks and explains the plan. Days over DECOMPOSE_VISITS visits are constructed whole and
 then improved group by group of nearby concierges, because OR-Tools' local search does not restart from
 a day of that size with breaks; the construction is the fallback whenever a search finds nothing.
 """
@@ -25,6 +27,8 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2  # type: ignor
 
 from dispatch.construct import Scheduler, construct, plan_from_routes
 from dispatch.errors import DispatchError
+from dispatch.hgs import hgs_routes
+from dispatch.hgs import unsupported as hgs_unsupported
 from dispatch.model import ArcCost, Model, _node_places, build_model, build_travel
 from dispatch.plan import Plan, PlanStatus, empty_plan, extract_plan
 from dispatch.problem import DispatchProblem
@@ -68,6 +72,11 @@ LARGE_MIN_NEIGHBORS = 20
 DECOMPOSE_VISITS = 400
 GROUP_CONCIERGES = 20
 MIN_GROUP_SECONDS = 0.5
+#: PyVRP seed (dispatch.hgs): its share of the time left, the iterations per solution of a solution limit
+#: (deterministic runs), and the largest day it is tried on.
+HGS_SHARE = 0.9
+HGS_ITERATIONS_PER_SOLUTION = 20
+HGS_MAX_VISITS = DECOMPOSE_VISITS
 #: Time a child process may take beyond the limit (start-up, extraction) before it is abandoned.
 WORKER_GRACE_SECONDS = 10.0
 #: After a cancel, how long the other workers may take to hand in their best plan once one has.
@@ -83,7 +92,8 @@ class SolveParams:
     (None: the portfolio entry picked by `seed`); `arc_cost` says whether travel is priced per second or
     per metre; `explain` re-solves relaxed problems to word reasons for unplanned visits; `gls_lambda` None
     means the portfolio's value for the worker; `construct` starts the search from `dispatch.construct`
-    (None: on worker 0, and on every worker for large days)."""
+    (None: on worker 0, and on every worker for large days); `hgs` seeds the search from PyVRP
+    (`dispatch.hgs`) when it models the problem (None: on worker 0; False: never; True: every worker)."""
 
     time_limit: float = 10.0
     solution_limit: int | None = None
@@ -95,6 +105,7 @@ class SolveParams:
     gls_lambda: float | None = None
     explain: bool = True
     construct: bool | None = None
+    hgs: bool | None = None
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
@@ -220,6 +231,8 @@ def _solve_single(
         return _solve_decomposed(problem, params, worker, should_stop, on_progress, t0)
     model = build_model(problem, arc_cost=params.arc_cost, previous=dict(previous) if previous else None)
     fallback: Plan | None = None
+    if initial_routes is None and previous is None and _use_hgs(params, worker, problem):
+        initial_routes, fallback = _hgs_seed(problem, params, worker, model, should_stop, on_progress, t0)
     if initial_routes is None and _use_construction(params, worker, model.n_visits):
         sch = Scheduler.of(problem, model.travel)
         built = construct(problem, scheduler=sch)
@@ -246,6 +259,52 @@ def _solve_single(
         return empty_plan(problem, status, time.monotonic() - t0)
     status = PlanStatus.CANCELLED if cancelled else STATUS.get(model.routing.status(), PlanStatus.FEASIBLE)
     return extract_plan(model, assignment, status, time.monotonic() - t0, arc_cost=params.arc_cost)
+
+
+def _use_hgs(params: SolveParams, worker: int, problem: DispatchProblem) -> bool:
+    """Seed from PyVRP? On worker 0 when the params allow it and PyVRP models the problem faithfully."""
+    if params.hgs is not None and not params.hgs:
+        return False
+    return (params.hgs or worker == 0) and len(problem.visits) <= HGS_MAX_VISITS and hgs_unsupported(problem) is None
+
+
+def _hgs_seed(
+    problem: DispatchProblem,
+    params: SolveParams,
+    worker: int,
+    model: Model,
+    should_stop: StopFn | None,
+    on_progress: ProgressFn | None,
+    t0: float,
+) -> tuple[list[list[int]] | None, Plan | None]:
+    """PyVRP's routes for most of the time left (None if it found no feasible solution) and their plan, the
+    fallback should restoring them in OR-Tools fail. With a solution limit the search is capped by
+    iterations instead, so a fixed seed gives a fixed result."""
+
+    def report(cost: int, planned: int) -> None:
+        if on_progress is not None:
+            on_progress(Progress(cost, time.monotonic() - t0, planned, worker))
+
+    remaining = params.time_limit - (time.monotonic() - t0)
+    iterations = None if params.solution_limit is None else params.solution_limit * HGS_ITERATIONS_PER_SOLUTION
+    routes = hgs_routes(
+        problem,
+        time_limit=max(0.0, remaining * HGS_SHARE),
+        seed=params.seed + worker,
+        should_stop=should_stop,
+        arc_cost=params.arc_cost,
+        travel=model.travel,
+        max_iterations=iterations,
+        on_best=report,
+    )
+    if routes is None:
+        return None, None
+    try:
+        sch = Scheduler.of(problem, model.travel)
+        plan = plan_from_routes(problem, routes, PlanStatus.FEASIBLE, time.monotonic() - t0, scheduler=sch, arc_cost=params.arc_cost)
+    except ValueError:  # the scheduler disagrees with PyVRP's times: do not trust the routes
+        return None, None
+    return routes, plan
 
 
 def _use_decomposition(problem: DispatchProblem, params: SolveParams) -> bool:

@@ -137,3 +137,42 @@ def test_gives_up_early_without_a_feasible_solution() -> None:
     t = time.monotonic()
     assert hgs_routes(problem, time_limit=8.0, seed=0) is None
     assert time.monotonic() - t < 6.0
+
+
+def test_solve_restores_pyvrp_routes_in_the_routing_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A supported day is seeded from PyVRP; with a solution limit of 1 the plan is exactly its routes,
+    extracted (times, costs) and checked like any other plan."""
+    import dispatch.solve as solve_mod
+
+    calls: list[list[list[int]] | None] = []
+
+    def spy(*args: Any, **kw: Any) -> list[list[int]] | None:
+        calls.append(hgs_routes(*args, **kw))
+        return calls[-1]
+
+    monkeypatch.setattr("dispatch.solve.hgs_routes", spy)
+    problem = day()
+    plan = solve_mod.solve(problem, solve_mod.SolveParams(time_limit=5, solution_limit=1))
+    assert check_plan(problem, plan) == [] and plan.status is PlanStatus.FEASIBLE
+    assert len(calls) == 1 and calls[0] is not None
+    ids = [v.id for v in problem.visits]
+    assert [[ids[k] for k in r] for r in calls[0]] == [[s.visit for s in r.stops] for r in plan.routes]
+
+
+def test_solve_keeps_the_routing_path_for_unsupported_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dispatch.solve as solve_mod
+
+    called: list[bool] = []
+    monkeypatch.setattr("dispatch.solve.hgs_routes", lambda *a, **kw: called.append(True))
+    problem = street([{"id": "a", "break": {"earliest": "11:30", "latest": "14:00", "minutes": 60}}], [visit("v1", 2), visit("v2", 3)])
+    plan = solve_mod.solve(problem, solve_mod.SolveParams(time_limit=2, solution_limit=50))
+    assert check_plan(problem, plan) == [] and plan.planned == 2 and not called
+    assert solve_mod.solve(day(), solve_mod.SolveParams(time_limit=2, solution_limit=50, hgs=False)).planned == 6 and not called
+
+
+def test_solve_with_pyvrp_is_deterministic_for_a_solution_limit() -> None:
+    from dispatch.solve import SolveParams, solve
+
+    problem = day()
+    first, second = (solve(problem, SolveParams(time_limit=5, solution_limit=100, seed=3)) for _ in range(2))
+    assert first.routes == second.routes and check_plan(problem, first) == []
