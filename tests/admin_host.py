@@ -55,3 +55,13 @@ async def settle(pilot: Pilot[Any], *, limit: float = 10.0) -> None:
             return
         await pilot.pause(0.05)
         waited += 0.05
+
+
+async def until(pilot: Pilot[Any], ready: Callable[[], bool], *, limit: float = 10.0) -> None:
+    """Pause until `ready()` holds or `limit` seconds passed (screens and validation land a few frames late
+    on a loaded machine); the test's own assert follows."""
+    waited = 0.0
+    while not ready() and waited < limit:
+        await pilot.pause(0.05)
+        waited += 0.05
+    await pilot.pause()

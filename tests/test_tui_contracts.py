@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from admin_host import AdminHost, demo_context, settle
+from admin_host import AdminHost, demo_context, settle, until
 from sqlalchemy import func, select
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -87,18 +87,19 @@ async def test_too_early_end_month_is_refused_under_the_field(database: Database
     app = _host(database, BAKERY)
     async with app.run_test(size=SIZE) as pilot:
         await _settle(app, pilot)
+        listing = app.screen
         await pilot.press("c")
-        await pilot.pause()
+        await until(pilot, lambda: app.screen is not listing and bool(app.screen.query("#field-effective")))
         dialog = app.screen
         _field(dialog, "effective").value = "2026-12"
-        await pilot.pause()
+        await until(pilot, lambda: "earliest" in _field(dialog, "effective").error)
         assert "earliest is 2027-01" in _field(dialog, "effective").error
         await pilot.click("#confirm")
         await pilot.pause()
         assert app.screen is dialog
         assert _contracts(database, BAKERY)[0][2] == "active"
         _field(dialog, "effective").value = "2027-04"
-        await pilot.pause()
+        await until(pilot, lambda: "2027-03-31" in str(dialog.query_one("#terms", Static).render()))
         assert "Service ends 2027-03-31" in str(dialog.query_one("#terms", Static).render())
         await pilot.click("#confirm")
         await _settle(app, pilot)
