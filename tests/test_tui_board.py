@@ -312,3 +312,25 @@ async def test_after_commit_o_opens_the_concierges_day_and_e_exports_it(sqlite_d
         assert app.screen is screen
     events = icalendar.Calendar.from_ical((tmp_path / "K01-2026-11-26.ics").read_bytes()).walk("VEVENT")
     assert len(events) == 4
+
+
+async def test_go_to_a_chosen_date_and_back(sqlite_database: Database) -> None:
+    """g asks for a date: a bad one is named under the field, 2026-12-01 shows that day, -5 steps back."""
+    build(sqlite_database)
+    app = host(sqlite_database, FakePlanner())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = board(app)
+        await pilot.press("g")
+        await until(pilot, lambda: bool(app.screen.query("#date-input")))
+        await pilot.press(*"2026-13-01", "enter")
+        await until(pilot, lambda: "not YYYY-MM-DD" in str(app.screen.query_one("#date-error", Label).render()))
+        assert "'2026-13-01'" in str(app.screen.query_one("#date-error", Label).render())
+        app.screen.query_one("#date-input", Input).value = "2026-12-01"
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.day == dt.date(2026, 12, 1))
+        assert app.screen is screen and screen.day == dt.date(2026, 12, 1)
+        await pilot.press("g")
+        await until(pilot, lambda: bool(app.screen.query("#date-input")))
+        await pilot.press(*"-5", "enter")
+        await until(pilot, lambda: screen.day == dt.date(2026, 11, 26))
+        assert screen.day == dt.date(2026, 11, 26)

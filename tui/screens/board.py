@@ -41,7 +41,7 @@ from dispatch.plan import Plan, PlanStatus, Reason, ReasonCode, Unplanned
 from dispatch.replan import Replan
 from dispatch.solve import Progress
 from tui.context import AppContext
-from tui.screens.board_dialogs import ConfirmDialog, MoveDialog, PinDialog
+from tui.screens.board_dialogs import ConfirmDialog, DateDialog, MoveDialog, PinDialog
 from tui.screens.request_form import RequestFormScreen
 from tui.widgets.timeline import Block, Timeline, TimelineRow
 from tui.workers_solve import SEARCH_SECONDS, Planner, RealPlanner, SolveFailed, SolveFinished, SolveProgress
@@ -114,6 +114,7 @@ class BoardScreen(Screen[None]):
         Binding("left_square_bracket", "day(-1)", "Prev day"),
         Binding("right_square_bracket", "day(1)", "Next day"),
         Binding("t", "today", "Today"),
+        Binding("g", "go_to_date", "Go to date"),
         Binding("s", "search_time", "Search time", show=False),
         Binding("o", "open_day", "Concierge's day"),
     ]
@@ -476,6 +477,17 @@ class BoardScreen(Screen[None]):
     def action_today(self) -> None:
         if not self.running:
             self.day = self.clock().date()
+
+    def action_go_to_date(self) -> None:
+        if self.running:
+            self.notify("Cancel the running plan first (x).", severity="warning")
+            return
+
+        def chosen(day: dt.date | None) -> None:
+            if day is not None:
+                self.day = day
+
+        self.app.push_screen(DateDialog(self.day), chosen)
 
     def action_new_request(self) -> None:
         def saved(result: tuple[int, str] | None) -> None:

@@ -1,4 +1,4 @@
-"""Small dialogs of the dispatch board: pin a visit, move one by hand, confirm a commit or a re-plan."""
+"""Small dialogs of the dispatch board: pin a visit, move one by hand, go to a date, confirm a commit or a re-plan."""
 
 from __future__ import annotations
 
@@ -108,6 +108,34 @@ class MoveDialog(ModalScreen[tuple[str, int | None] | None]):
             return
         assert isinstance(conc, str)
         self.dismiss((conc, int(text) - 1 if text else None))
+
+
+class DateDialog(ModalScreen[dt.date | None]):
+    """Go to a date: YYYY-MM-DD, or +N / -N days from the shown day."""
+
+    DEFAULT_CSS = DIALOG_CSS
+    BINDINGS = [("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, shown: dt.date) -> None:
+        super().__init__()
+        self.shown = shown
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Go to date (shown: {self.shown:%a %Y-%m-%d})")
+            yield Input(placeholder="YYYY-MM-DD, or +1 / -3 days", id="date-input")
+            yield Label("", id="date-error", classes="error")
+
+    @on(Input.Submitted, "#date-input")
+    def accept(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        try:
+            relative = text[:1] in ("+", "-") and text[1:].isdigit()
+            day = self.shown + dt.timedelta(days=int(text)) if relative else dt.date.fromisoformat(text)
+        except ValueError:
+            self.query_one("#date-error", Label).update(f"date: {text!r} is not YYYY-MM-DD or +N/-N days")
+            return
+        self.dismiss(day)
 
 
 class ConfirmDialog(ModalScreen[bool]):
