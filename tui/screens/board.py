@@ -41,8 +41,9 @@ from dispatch.plan import Plan, PlanStatus, Reason, ReasonCode, Unplanned
 from dispatch.replan import Replan
 from dispatch.solve import Progress
 from tui.context import AppContext
-from tui.screens.board_dialogs import ConfirmDialog, DateDialog, MoveDialog, PinDialog
+from tui.screens.board_dialogs import DateDialog, MoveDialog, PinDialog
 from tui.screens.request_form import RequestFormScreen
+from tui.widgets.confirm import ConfirmDialog
 from tui.widgets.timeline import Block, Timeline, TimelineRow
 from tui.workers_solve import SEARCH_SECONDS, Planner, RealPlanner, SolveFailed, SolveFinished, SolveProgress
 
@@ -437,7 +438,7 @@ class BoardScreen(Screen[None]):
             if yes:
                 self.commit_now()
 
-        self.app.push_screen(ConfirmDialog(f"Save this plan for {self.day:%a %d %b} ({n} visits)?", "Commit"), done)
+        self.app.push_screen(ConfirmDialog(f"Save this plan for {self.day:%a %d %b} ({n} visits)?", yes="Commit"), done)
 
     def commit_now(self) -> None:
         assert self.proposal is not None and self.snapshot is not None
@@ -508,6 +509,6 @@ class BoardScreen(Screen[None]):
 
                 self.app.push_screen(ConfirmDialog("Emergency on a day already planned: re-plan from now? "
                                                    "Visits in progress and done stay; you see who moves before committing.",
-                                                   "Re-plan from now"), answer)
+                                                   yes="Re-plan from now"), answer)
 
         self.app.push_screen(RequestFormScreen(self.ctx), saved)

@@ -1,4 +1,4 @@
-"""Small dialogs of the dispatch board: pin a visit, move one by hand, go to a date, confirm a commit or a re-plan."""
+"""Small dialogs of the dispatch board: pin a visit, move one by hand, go to a date (confirmations: tui.widgets.confirm)."""
 
 from __future__ import annotations
 
@@ -136,30 +136,3 @@ class DateDialog(ModalScreen[dt.date | None]):
             self.query_one("#date-error", Label).update(f"date: {text!r} is not YYYY-MM-DD or +N/-N days")
             return
         self.dismiss(day)
-
-
-class ConfirmDialog(ModalScreen[bool]):
-    """Yes/no with a sentence saying what will happen."""
-
-    DEFAULT_CSS = DIALOG_CSS
-    BINDINGS = [("escape", "dismiss(False)", "No"), ("y", "dismiss(True)", "Yes"), ("n", "dismiss(False)", "No")]
-
-    def __init__(self, question: str, yes: str = "Yes") -> None:
-        super().__init__()
-        self.question = question
-        self.yes = yes
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(self.question)
-            with Horizontal():
-                yield Button(self.yes, variant="primary", id="confirm-yes")
-                yield Button("No", id="confirm-no")
-
-    @on(Button.Pressed, "#confirm-yes")
-    def yes_pressed(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#confirm-no")
-    def no_pressed(self) -> None:
-        self.dismiss(False)
