@@ -314,13 +314,11 @@ def monthly_fees(
     clients have no fixed seat fee and are left out, and so is a client whose seats cannot be priced
     (e.g. an office without PCs) — the list shows those blank rather than failing.
     """
-    try:
-        from data.quotes import client_quote_inputs
-        from pricing.errors import PricingError
-        from pricing.quote import quote
-        from pricing.tariff import load_tariff
-    except ImportError:  # pricing not in this build: the column stays blank
-        return {}
+    from data.quotes import client_quote_inputs  # imported here: pricing is not needed to open the app
+    from pricing.errors import PricingError
+    from pricing.quote import quote
+    from pricing.tariff import load_tariff
+
     seat_clients = {
         cid: options
         for cid, options in session.execute(

@@ -218,11 +218,9 @@ GeocodeFn = Callable[[str], tuple[float, float, str]]
 
 
 def default_geocoder() -> GeocodeFn | None:
-    """The offline gazetteer geocoder as (address) -> (lat, lon, precision), if installed."""
-    try:
-        from data.geocode import geocode
-    except ImportError:
-        return None
+    """The offline gazetteer geocoder as (address) -> (lat, lon, precision); callers that take None
+    (tests, a typed-coordinates-only set-up) require coordinates instead."""
+    from data.geocode import geocode  # imported here: the gazetteer module is only needed once an address is typed
 
     def resolve(address: str) -> tuple[float, float, str]:
         result = geocode(address)
