@@ -11,7 +11,6 @@ import importlib
 import os
 import sys
 
-import click
 import typer
 
 from data.errors import DataError
@@ -67,12 +66,12 @@ def main(argv: list[str] | None = None) -> None:
     app = build_app()
     try:
         result = app(args=argv, standalone_mode=False, prog_name="concierge")
-    except (click.exceptions.Abort, typer.Abort):
+    except typer.Abort:
         fail("aborted", 1)
-    except (click.exceptions.Exit, typer.Exit) as exc:
+    except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from None
-    except (click.exceptions.ClickException, typer.TyperException) as exc:
-        # typer >= 0.29 vendors its own click; both raise usage errors with format_message()
+    except typer.TyperException as exc:
+        # typer (>= 0.29 vendors click) raises usage errors as TyperException with format_message()
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         fail(message, getattr(exc, "exit_code", 2) or 2)
     except USER_ERRORS as exc:
