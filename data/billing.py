@@ -33,6 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.billing_rules import BillingRules, FeeLine, OfficeSeats, load_rules
+from data.clock import business_now
 from data.errors import NotFoundError, ValidationError
 from data.incidents import assess_month, contract_terms, month_incidents
 from data.locks import month_label, month_start
@@ -325,7 +326,7 @@ def close_month(
 ) -> CloseResult:
     """Invoice every billed contract for `month` and lock the month; the caller owns the transaction."""
     month = parse_month(month) if isinstance(month, str) else month_start(month)
-    now = now or dt.datetime.now()
+    now = now or business_now()
     today = today or now.date()
     if month >= month_start(today):
         raise ValidationError(

@@ -18,6 +18,7 @@ import jpholiday
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data.clock import business_today
 from data.models import (
     Client,
     Concierge,
@@ -248,7 +249,7 @@ def is_empty(session: Session) -> bool:
 def generate_demo(session: Session, *, seed: int = 7, today: dt.date | None = None) -> DemoSummary:
     """Write the demo business into an empty database (the caller owns the transaction)."""
     rng = random.Random(seed)
-    today = today or dt.date.today()
+    today = today or business_today()
     year = today.year
     for key, value in DEFAULT_SETTINGS.items():
         session.merge(Setting(key=key, value=value))

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.billing_rules import LEVELS, BillingRules, IncidentFacts, Level, days_between, load_rules
+from data.clock import business_now
 from data.errors import NotFoundError, ValidationError
 from data.locks import check_incident_editable, month_label, month_start
 from data.models import Client, Contract, Incident
@@ -210,7 +211,7 @@ def record_incident(
     now: dt.datetime | None = None,
 ) -> Assessment:
     """Validate, save (create or update) and price one incident; the caller owns the transaction."""
-    now = now or dt.datetime.now()
+    now = now or business_now()
     validate_entry(entry)
     client = session.get(Client, entry.client_id)
     if client is None:
@@ -323,7 +324,7 @@ def assess_month(
 
     With `store`, the computed level, reason and billed fee are written on the rows.
     """
-    now = now or dt.datetime.now()
+    now = now or business_now()
     rules = rules or load_rules(contract.tariff_ref)
     billing, scope, maximum = contract_terms(contract, rules)
     incidents = month_incidents(session, contract, month)
@@ -390,7 +391,7 @@ def decide_fee_limit(
     proceed=True records the continuation (billing beyond the limit); False stops the work at the limit:
     the incident is closed now (if still open) and stays billed at its limit.
     """
-    now = now or dt.datetime.now()
+    now = now or business_now()
     incident = session.get(Incident, incident_id)
     if incident is None:
         raise NotFoundError(f"incident {incident_id} does not exist")
@@ -412,7 +413,7 @@ def fee_limit_notices(
     session: Session, *, month: dt.date | None = None, now: dt.datetime | None = None, rules_for: Any = None
 ) -> list[FeeLimitNotice]:
     """Incidents (closed in `month`, default this month, or still open) whose fee reached the limit undecided."""
-    now = now or dt.datetime.now()
+    now = now or business_now()
     month = month_start(month or now)
     notices: list[FeeLimitNotice] = []
     contracts = session.scalars(select(Contract).where(Contract.plan == "support_incidents").order_by(Contract.id))

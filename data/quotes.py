@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data.clock import business_now, business_today
 from data.errors import NotFoundError, ValidationError
 from data.models import Client, Contract, Office
 from data.models import Quote as QuoteRow
@@ -73,7 +74,7 @@ def client_quote_inputs(
     if client is None:
         raise NotFoundError(f"client: no client with id {client_id}")
     age = (tariff or load_tariff()).conditions.old_device_age_years
-    year = (today or dt.date.today()).year
+    year = (today or business_today()).year
     offices = [_office_input(office, old_before=year - age) for office in sorted(client.offices, key=lambda o: o.id)]
     if not offices:
         raise ValidationError(f"client: {client.code} ({client.name}) has no offices to quote", field="client")
@@ -86,7 +87,7 @@ def save_quote(session: Session, quote: Quote, client_id: int | None, *, now: dt
         raise NotFoundError(f"client: no client with id {client_id}")
     row = QuoteRow(
         client_id=client_id,
-        created_at=now or dt.datetime.now().replace(microsecond=0),
+        created_at=now or business_now(),
         tariff_version=quote.tariff_version,
         recommended=quote.recommended,
         net_total=quote.net_total,

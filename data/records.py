@@ -15,6 +15,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data.clock import business_today
 from data.errors import ConflictError, GeocodeError, NotFoundError, ValidationError
 from data.models import LANGUAGES, SEAT_KINDS, SEAT_OS, Client, Concierge, Office, Seat
 
@@ -294,7 +295,7 @@ def save_seat(
     label = required_text(values, "label")
     kind = choice(values, "kind", SEAT_KINDS)
     os_name = choice(values, "os", SEAT_OS, default="windows" if kind in ("pc", "server") else "none")
-    year = integer(values, "purchase_year", minimum=1980, maximum=dt.date.today().year + 1)
+    year = integer(values, "purchase_year", minimum=1980, maximum=business_today().year + 1)
     count = integer(values, "count", default=1, minimum=0)
     assert count is not None
     if count < 1:

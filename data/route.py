@@ -3,7 +3,7 @@
 `concierge_day(session, "K01", date)` reads the committed visits of one concierge and date into plain
 frozen values the screens and commands use (no ORM rows leave this module). `mark_arrived` /
 `mark_done` record what happened on site with an optimistic version check, and respect closed billing
-months. Times in the database are naive local times of the business, Asia/Tokyo (`TIMEZONE`).
+months. Times in the database are naive local times of the business (data.clock: Asia/Tokyo by default).
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from data.clock import localize
 from data.errors import ConflictError, NotFoundError, ValidationError
 from data.locks import check_visit_editable
 from data.models import Client, Concierge, Office, Seat, Visit, VisitRequest
 
-TIMEZONE = ZoneInfo("Asia/Tokyo")
 #: A routine visit of at most this many estimated minutes is a minor task: the slip may be skipped.
 MINOR_TASK_MINUTES = 30
 ROUTE_SCHEMA = "concierge-route/1"
@@ -225,7 +224,7 @@ def route_json(route: DayRoute) -> dict[str, Any]:
     """The day as a `concierge-route/1` document (local times ISO 8601 with offset)."""
 
     def iso(t: dt.datetime | None) -> str | None:
-        return t.replace(tzinfo=TIMEZONE).isoformat() if t is not None else None
+        return localize(t).isoformat() if t is not None else None
 
     return {
         "schema": ROUTE_SCHEMA,
@@ -292,8 +291,8 @@ def route_ics(route: DayRoute) -> bytes:
         ev = Event()
         ev.add("uid", f"visit-{s.visit_id}-{route.date.isoformat()}@concierge-desk")
         ev.add("dtstamp", stamp)
-        ev.add("dtstart", s.arrival.replace(tzinfo=TIMEZONE))
-        ev.add("dtend", s.end.replace(tzinfo=TIMEZONE))
+        ev.add("dtstart", localize(s.arrival))
+        ev.add("dtend", localize(s.end))
         ev.add("summary", f"{s.client} {s.office}: {s.request}".strip())
         ev.add("location", s.address)
         ev.add("geo", (s.lat, s.lon))
@@ -303,7 +302,7 @@ def route_ics(route: DayRoute) -> bytes:
         ev.add("description", "\n".join(d for d in details if d))
         cal.add_component(ev)
     if hasattr(cal, "add_missing_timezones"):
-        cal.add_missing_timezones()  # a VTIMEZONE for Asia/Tokyo, so every calendar app reads the times
+        cal.add_missing_timezones()  # a VTIMEZONE for the business zone, so every calendar app reads the times
     ics: bytes = cal.to_ical()
     return ics
 

@@ -57,7 +57,9 @@ class Role:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
+    from data.clock import business_now
+
+    return business_now()
 
 
 @dataclass
@@ -67,7 +69,8 @@ class AppContext:
     db: Database
     role: Role
     clock: Callable[[], dt.datetime] = field(default=_now)
-    """Local wall-clock time (naive, Asia/Tokyo in practice); tests pass a fixed one."""
+    """The business's local time (naive, Asia/Tokyo unless CONCIERGE_TIMEZONE says otherwise; never the
+    machine's zone); tests pass a fixed one."""
     tariff_path: str | None = None
     """A tariff TOML chosen with --tariff / CONCIERGE_TARIFF; None = the shipped default."""
 

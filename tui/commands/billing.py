@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from data.billing import close_month, get_invoice, list_invoices, parse_month, summarize
+from data.clock import business_now, business_today
 from data.db import open_database
 from data.incidents import fee_limit_notices
 from data.invoice_export import invoice_document, invoice_markdown, write_invoice
@@ -22,7 +23,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 def _today(text: str | None) -> dt.date:
     if not text:
-        return dt.date.today()
+        return business_today()
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -45,7 +46,7 @@ def register(app: typer.Typer) -> None:
         target = parse_month(month)
         database = open_database(db)
         install_lock_guard(database.sessions)
-        now = dt.datetime.combine(day, dt.datetime.now().time())
+        now = dt.datetime.combine(day, business_now().time())
         with database.transaction() as session:
             result = close_month(session, target, today=day, now=now)
         if as_json:

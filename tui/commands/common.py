@@ -30,11 +30,13 @@ def print_json(value: Any) -> None:
 
 
 def parse_day(text: str, option: str = "--date") -> dt.date:
-    """YYYY-MM-DD, `today` or `tomorrow`."""
+    """YYYY-MM-DD, `today` or `tomorrow` (the business's date, not the machine's)."""
+    from data.clock import business_today
+
     if text == "today":
-        return dt.date.today()
+        return business_today()
     if text == "tomorrow":
-        return dt.date.today() + dt.timedelta(days=1)
+        return business_today() + dt.timedelta(days=1)
     try:
         return dt.date.fromisoformat(text)
     except ValueError:

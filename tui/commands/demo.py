@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from data.clock import business_today
 from data.db import default_sqlite_path, open_database, resolve_url
 from data.demo import generate_demo, is_empty
 from data.errors import DataError
@@ -33,7 +34,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Create a fresh demo database (Tokyo + Osaka business) and open the app on it."""
         try:
-            day = dt.date.fromisoformat(today) if today else dt.date.today()
+            day = dt.date.fromisoformat(today) if today else business_today()
         except ValueError:
             raise typer.BadParameter(f"{today!r} is not a date (YYYY-MM-DD)", param_hint="--today") from None
         target = demo_target(db)

@@ -144,7 +144,9 @@ def read_offices(path: Path, geocoder: Geocoder | None) -> list[OfficeInput]:
 
 def _parse_start(text: str | None) -> dt.date:
     if not text:
-        return dt.date.today()
+        from data.clock import business_today
+
+        return business_today()
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
