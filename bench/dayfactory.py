@@ -32,7 +32,7 @@ SKILL_HOLDERS = {"english": 0.2, "server": 0.45, "network": 0.75, "mac": 0.4, "l
 SKILL_DEMAND = {"english": 6, "server": 12, "network": 25, "mac": 12, "linux": 5, "printer": 22, "security": 8, "cloud": 10}
 URGENCY_SHARE = {"emergency": 0.025, "high": 0.125, "normal": 0.60, "low": 0.25}
 DURATIONS = (30, 45, 60, 90, 120)
-DURATION_SHARE = (0.20, 0.15, 0.35, 0.18, 0.12)
+DURATION_SHARE = (0.30, 0.25, 0.25, 0.12, 0.08)
 #: Concierges per visit when not given: 12 for 100 visits, 100 per 1,000.
 CONCIERGES_PER_VISIT = 0.1
 DATE = "2025-06-02"  # a Monday
@@ -58,29 +58,27 @@ CITIES: dict[str, dict[str, tuple[Place, ...]]] = {
             (35.6770, 139.7790, 3),  # Kayabacho / Hatchobori
             (35.7060, 139.6660, 2),  # Nakano
             (35.7030, 139.5800, 1),  # Kichijoji
-            (35.6980, 139.4130, 1),  # Tachikawa
             (35.5310, 139.6970, 2),  # Kawasaki
-            (35.4580, 139.6320, 2),  # Yokohama Minatomirai
-            (35.9060, 139.6240, 1),  # Omiya
+            (35.4580, 139.6320, 1),  # Yokohama Minatomirai
         ),
         "homes": (
-            (35.6460, 139.6530, 3),  # Setagaya
+            (35.6460, 139.6530, 4),  # Setagaya
             (35.6990, 139.6360, 3),  # Suginami
-            (35.7350, 139.6520, 3),  # Nerima
-            (35.7510, 139.7090, 2),  # Itabashi
-            (35.7530, 139.7340, 2),  # Kita
-            (35.7750, 139.8050, 2),  # Adachi
-            (35.7070, 139.8680, 2),  # Edogawa
+            (35.7060, 139.6660, 2),  # Nakano
+            (35.7350, 139.6520, 2),  # Nerima
+            (35.7080, 139.7520, 2),  # Bunkyo
+            (35.7260, 139.7160, 2),  # Toshima
+            (35.7510, 139.7090, 1),  # Itabashi
+            (35.7530, 139.7340, 1),  # Kita
+            (35.7100, 139.8010, 2),  # Sumida
             (35.6730, 139.8170, 2),  # Koto
+            (35.6090, 139.7300, 2),  # Shinagawa ward
+            (35.6330, 139.6980, 2),  # Meguro
             (35.5610, 139.7160, 2),  # Ota
-            (35.6330, 139.6980, 1),  # Meguro
-            (35.5760, 139.6590, 2),  # Kawasaki Nakahara
-            (35.5190, 139.6330, 2),  # Yokohama Kohoku
-            (35.8070, 139.7240, 2),  # Kawaguchi
-            (35.7220, 139.9310, 1),  # Ichikawa
-            (35.6950, 139.9830, 1),  # Funabashi
-            (35.6520, 139.5410, 1),  # Chofu
-            (35.6830, 139.5590, 1),  # Mitaka
+            (35.5760, 139.6590, 1),  # Kawasaki Nakahara
+            (35.7750, 139.8050, 1),  # Adachi
+            (35.7070, 139.8680, 1),  # Edogawa
+            (35.8070, 139.7240, 1),  # Kawaguchi
         ),
     },
     "osaka": {

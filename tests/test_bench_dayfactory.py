@@ -40,7 +40,7 @@ def test_days_are_over_subscribed_by_a_realistic_margin() -> None:
     assert len(problem.concierges) == 100
     asked = sum(v.duration for v in problem.visits)
     available = sum(c.shift_end - c.shift_start - (c.break_.minutes if c.break_ else 0) for c in problem.concierges)
-    assert 1.1 < asked / available < 1.8
+    assert 1.1 < asked / available < 1.5  # before travel; the issue-11 day served 58-66%
 
 
 def test_the_same_seed_gives_the_same_day_and_another_seed_another() -> None:
