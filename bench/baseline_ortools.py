@@ -78,7 +78,8 @@ def solve(problem: DispatchProblem, limit: float, arc_cost: str = "seconds", dea
     # made every insertion check ~20x slower in 9.15: the filter copies the captured matrix)
     busy = sec + service[:, None]
     node_of = [manager.IndexToNode(i) for i in range(routing.Size() + m)]
-    routing.AddDimension(routing.RegisterTransitCallback(lambda a, b: busy.item(node_of[a], node_of[b])), 24 * 3600, 48 * 3600, False, "time")
+    horizon = (max([c.shift_end for c in problem.concierges] + [w.end for v in problem.visits for w in v.windows]) + 1440) * 60
+    routing.AddDimension(routing.RegisterTransitCallback(lambda a, b: busy.item(node_of[a], node_of[b])), horizon, horizon, False, "time")
     tdim = routing.GetDimensionOrDie("time")
     count = routing.RegisterUnaryTransitVector([1] * n + [0] * 2 * m)
     routing.AddDimensionWithVehicleCapacity(count, 0, [c.max_visits if c.max_visits is not None else n for c in problem.concierges], True, "visits")
