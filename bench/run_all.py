@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("quote_bench.py", "matrix_bench.py", "replan_bench.py", "realistic_day.py", "tui_startup.py", "solomon.py")
+ORDER = ("quote_bench.py", "matrix_bench.py", "replan_bench.py", "realistic_day.py", "side_by_side.py", "tui_startup.py", "solomon.py")
 
 
 def main() -> int:
