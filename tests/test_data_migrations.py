@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from data.db import SCHEMA_HEAD, current_revision, make_engine, upgrade
+from data.errors import DatabaseError
 from tests.conftest import PG_ENV
 
 
@@ -91,6 +92,6 @@ def test_upgrade_refuses_two_running_contracts_already_stored(empty_engine: sa.E
             "tariff_ref, dedicated_required, status, version) "
             "VALUES (1, 'support_incidents', :start, 3, 1, '[]', '{}', 'default', false, 'active', 1)"
         ), {"start": dt.date(2026, 6, 1)})
-    with pytest.raises(RuntimeError, match=r"client C1: contracts 1 and 2"):
+    with pytest.raises(DatabaseError, match=r"client C1: contracts 1 and 2"):
         upgrade(empty_engine)
     assert current_revision(empty_engine) == "0001"

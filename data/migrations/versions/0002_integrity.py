@@ -24,6 +24,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from data.errors import DatabaseError
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -130,7 +132,7 @@ def _check_no_overlapping_contracts() -> None:
     if rows:
         pairs = "; ".join(f"client {code}: contracts {a} and {b}" for code, a, b in rows[:5])
         more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
-        raise RuntimeError(
+        raise DatabaseError(
             f"cannot upgrade: clients with two running contracts at once ({pairs}{more}); "
             "cancel or correct one of each pair with the previous version, then upgrade"
         )
