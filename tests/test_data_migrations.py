@@ -35,7 +35,7 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path, worker_id: str)
     if not base:
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the PostgreSQL tests but {PG_ENV} is not set")
-        pytest.skip(f"PostgreSQL not configured: set {PG_ENV}")
+        pytest.skip(f"PostgreSQL not configured: run `make test` (starts a throw-away cluster) or set {PG_ENV}")
     name = f"concierge_migrate_{worker_id}".replace("-", "_")
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
