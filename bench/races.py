@@ -436,9 +436,9 @@ def scenario_codes(url: str, backend: str, args: argparse.Namespace, report: Rep
 def chaos_worker(url: str, seed_: int) -> None:
     """Forever: seat bumps, slips, closes of random months, contract adds, blank-code clients."""
     from data import billing
-    from data.contracts import save_contract
+    from data.contracts import add_months, cancel_contract, save_contract
     from data.locks import install_lock_guard
-    from data.models import Office, Seat, Visit
+    from data.models import Client, Office, Seat, Visit
     from data.records import save_client, save_seat
 
     rng = random.Random(seed_)
@@ -458,9 +458,15 @@ def chaos_worker(url: str, seed_: int) -> None:
                         visit.status, visit.actual_start, visit.actual_end = "done", visit.planned_start, visit.planned_end
                 elif action < 0.7:
                     billing.close_month(s, rng.choice(MONTHS), today=TODAY, now=dt.datetime(2026, 11, 20, 9))
-                elif action < 0.85:
-                    save_contract(s, {"plan": "support_incidents", "start_month": f"2026-{rng.randint(1, 12):02d}",
-                                      "client": f"R{rng.randrange(CLIENTS):03d}"})
+                elif action < 0.85:  # cancel the running contract, or start the next one near its end
+                    client = s.scalars(select(Client).where(Client.code == f"R{rng.randrange(CLIENTS):03d}")).one()
+                    running = [c for c in client.contracts if c.status == "active"]
+                    if running:
+                        cancel_contract(s, running[0].id, dt.date(2026, 11, 20))
+                    else:
+                        end = max(c.cancelled_effective or c.start_month for c in client.contracts)
+                        start = add_months(end, rng.randint(-2, 1))
+                        save_contract(s, {"plan": "support_incidents", "start_month": start.isoformat()[:7]}, client_id=client.id)
                 else:
                     with s.no_autoflush:
                         save_client(s, {"name": f"新規{seed_}-{rng.random():.6f}"})
@@ -516,7 +522,7 @@ def scenario_kill(url: str, backend: str, args: argparse.Namespace, report: Repo
         procs = [CTX.Process(target=chaos_worker, args=(url, round_ * 10 + n)) for n in range(args.procs)]
         for p in procs:
             p.start()
-        time.sleep(rng.uniform(0.3, 1.2))
+        time.sleep(rng.uniform(0.5, 2.5))
         for p in procs:
             time.sleep(rng.uniform(0, 0.05))
             assert p.pid is not None
@@ -528,7 +534,17 @@ def scenario_kill(url: str, backend: str, args: argparse.Namespace, report: Repo
         if problems:
             bad += 1
             print(f"{'':10}   round {round_}: {'; '.join(problems[:3])}")
-    report.add(f"{backend:10} kill -9            {args.kill_rounds} rounds, {kills} processes killed mid-work: "
+    from data.models import Client, ClosedMonth, Contract, Invoice, Seat, Visit
+
+    database = connect(url)
+    with database.sessions() as s:
+        work = (f"{s.scalar(select(func.sum(Seat.count)))} seats, {s.scalar(select(func.count(Visit.id)).where(Visit.status == 'done'))}"
+                f" slips, {s.scalar(select(func.count(ClosedMonth.month)))} months closed "
+                f"({s.scalar(select(func.count(Invoice.id)))} invoices), {s.scalar(select(func.count(Contract.id)))} contracts "
+                f"({s.scalar(select(func.count(Contract.id)).where(Contract.status == 'cancelled'))} cancelled), "
+                f"{s.scalar(select(func.count(Client.id)))} clients written")
+    database.engine.dispose()
+    report.add(f"{backend:10} kill -9            {args.kill_rounds} rounds, {kills} processes killed mid-work ({work}): "
                f"inconsistent states {bad}", must_be_zero=bad)
 
 
