@@ -140,8 +140,8 @@ def seed(url: str, *, visits_per_month: int = 25) -> None:
 
 def wrong_invoices(database: Database, month: dt.date) -> int:
     """Invoices of `month` whose lines differ from what its records give now (0 when consistent)."""
-    from data.billing import contract_lines
     from data.billing_rules import load_rules
+    from data.invoice_lines import contract_lines
     from data.models import Contract, Invoice
 
     rules = load_rules("default")
