@@ -31,3 +31,7 @@ class LockedError(DataError):
 
 class GeocodeError(ValidationError):
     """An address cannot be resolved even to a prefecture."""
+
+
+class BusyError(DataError):
+    """The database stayed busy with another user's change for longer than we wait; nothing was written."""

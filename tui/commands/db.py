@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from data.db import current_revision, head_revision, open_database, upgrade
+from data.db import current_revision, head_revision, open_database, upgrade_checked
 from tui.commands.common import DbOption
 
 
@@ -15,9 +15,7 @@ def register(app: typer.Typer) -> None:
     def upgrade_cmd(db: DbOption = None) -> None:
         """Bring the database schema to the version this program needs."""
         database = open_database(db, migrate=False)
-        before = current_revision(database.engine)
-        upgrade(database.engine)
-        after = current_revision(database.engine)
+        before, after = upgrade_checked(database.engine)
         change = "already at" if before == after else f"upgraded from {before or 'empty'} to"
         typer.echo(f"{database.describe()}: {change} schema {after}")
 
