@@ -9,7 +9,7 @@ schema, and refuses one whose schema is older or newer than this version of the 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +22,17 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from data.errors import ConflictError, DatabaseError
+from data.errors import AccessDenied, ConflictError, DataError, DatabaseError
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-SCHEMA_HEAD = "0001"
+    from data.access.identity import SignedIn
+
+AskPassword = Callable[[str], str | None]
+"""Asks the person for a password (the prompt names login and server); None when nobody can answer."""
+
+SCHEMA_HEAD = "0003"
 """The newest migration in data/migrations/versions (a test keeps it equal to Alembic's head). Checking a
 database at this revision needs no Alembic import, which keeps the app's start-up short."""
 
@@ -123,14 +128,20 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return factory
 
 
-def alembic_config(engine: Engine | None = None) -> Config:
-    """An Alembic configuration pointing at the packaged migrations (no alembic.ini needed)."""
+def alembic_config(engine: Engine | None = None, *, role_prefix: str | None = None) -> Config:
+    """An Alembic configuration pointing at the packaged migrations (no alembic.ini needed).
+
+    `role_prefix` names the PostgreSQL group roles when migration 0003 creates them (default: the
+    database name; see data/access/grants.py).
+    """
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if engine is not None:
         config.attributes["engine"] = engine
+    if role_prefix:
+        config.attributes["role_prefix"] = role_prefix
     return config
 
 
@@ -151,11 +162,42 @@ def current_revision(engine: Engine) -> str | None:
         return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", *, role_prefix: str | None = None) -> None:
     """Bring the database schema to `revision` (default: the newest)."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    command.upgrade(alembic_config(engine, role_prefix=role_prefix), revision)
+
+
+def schema_owner(engine: Engine) -> str | None:
+    """PostgreSQL: the role that owns the schema (the owner of its tables, else of the database)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as conn:
+        owner: str | None = conn.execute(sa.text(
+            "SELECT coalesce("
+            "(SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass('alembic_version')), "
+            "(SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()))"
+        )).scalar()
+        return owner
+
+
+def check_may_upgrade(engine: Engine) -> None:
+    """Refuse to change the schema unless signed in as its owner (PostgreSQL; SQLite has no logins).
+
+    The owner creates and owns every table, function and group role; anyone else running the
+    migrations would own half of them, or lack the rights to finish.
+    """
+    owner = schema_owner(engine)
+    if owner is None:
+        return
+    with engine.connect() as conn:
+        login = conn.execute(sa.text("SELECT session_user::text")).scalar_one()
+    if login != owner:
+        raise AccessDenied(
+            f"you are signed in as {login}: `concierge db upgrade` runs only as the schema owner {owner} "
+            f"(--db postgresql+psycopg://{owner}@{engine.url.host or 'localhost'}/{engine.url.database})"
+        )
 
 
 def _connect_check(engine: Engine) -> None:
@@ -165,6 +207,30 @@ def _connect_check(engine: Engine) -> None:
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseError(f"cannot open {_describe(engine.url)}: {reason}") from exc
+
+
+def _needs_password(error: OperationalError) -> bool:
+    return "no password supplied" in str(error.orig)
+
+
+def _connect(url: str, ask_password: AskPassword | None) -> Engine:
+    """An engine on `url` that can connect; asks for the password when the server wants one and none
+    came with the URL, `PGPASSWORD` or `~/.pgpass` (libpq reads those itself)."""
+    engine = make_engine(url)
+    try:
+        _connect_check(engine)
+    except DatabaseError as exc:
+        cause = exc.__cause__
+        if ask_password is None or not isinstance(cause, OperationalError) or not _needs_password(cause):
+            raise
+        parsed = engine.url
+        engine.dispose()
+        password = ask_password(f"Password for {parsed.username or os.environ.get('PGUSER', '')}@{parsed.host or 'localhost'}: ")
+        if not password:
+            raise
+        engine = make_engine(parsed.set(password=password).render_as_string(hide_password=False))
+        _connect_check(engine)
+    return engine
 
 
 def check_schema(engine: Engine, *, create_if_empty: bool = True) -> None:
@@ -187,6 +253,10 @@ def check_schema(engine: Engine, *, create_if_empty: bool = True) -> None:
                 "it belongs to another application"
             )
         if create_if_empty:
+            try:
+                check_may_upgrade(engine)
+            except AccessDenied as exc:
+                raise DatabaseError(f"{_describe(engine.url)} is empty: {exc}") from None
             upgrade(engine)
             return
         raise DatabaseError(f"{_describe(engine.url)} is empty: run `concierge db upgrade`")
@@ -216,6 +286,8 @@ class Database:
     url: str
     engine: Engine
     sessions: sessionmaker[Session]
+    signed_in: SignedIn | None = None
+    """PostgreSQL: the login and its role in this database (data.access.identity); None on SQLite."""
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -240,12 +312,55 @@ class Database:
         return _describe(self.engine.url)
 
 
-def open_database(target: str | None = None, *, migrate: bool = True) -> Database:
-    """Resolve, connect, check (and for a new database create) the schema; return the Database."""
+def open_database(
+    target: str | None = None,
+    *,
+    migrate: bool = True,
+    need: str | None = None,
+    ask_password: AskPassword | None = None,
+) -> Database:
+    """Resolve, connect, check (and for a new database create) the schema; return the Database.
+
+    On PostgreSQL the login's role is read (`Database.signed_in`); `need` names a capability of
+    data.access.matrix the login must have (AccessDenied otherwise), and every permission error the
+    database raises later becomes an AccessDenied sentence naming the person. `ask_password` is
+    called when the server wants a password that the URL, PGPASSWORD and ~/.pgpass do not give.
+    """
+    from data.access.identity import require, signed_in
+
     url = resolve_url(target)
-    engine = make_engine(url)
+    engine = _connect(url, ask_password)
     if migrate:
         check_schema(engine)
-    else:
-        _connect_check(engine)
-    return Database(url=url, engine=engine, sessions=make_session_factory(engine))
+    who: SignedIn | None = None
+    if engine.dialect.name == "postgresql" and migrate:
+        with engine.connect() as conn:
+            who = signed_in(conn)
+        _explain_refusals(engine, who)
+    if need is not None:
+        require(who, need)
+    return Database(url=engine.url.render_as_string(hide_password=False), engine=engine,
+                    sessions=make_session_factory(engine), signed_in=who)
+
+
+_REFUSED = "42501"  # insufficient_privilege: GRANTs, row policies, our functions' admin check
+_OWN_ERRORS = ("22023", "42710", "42704")  # the account functions' bad input, existing and unknown logins
+
+
+def _explain_refusals(engine: Engine, who: SignedIn | None) -> None:
+    """Turn the database's permission errors into one sentence naming the person (AccessDenied)."""
+    from data.access.identity import denial
+
+    login = engine.url.username or ""
+
+    def on_error(context: sa.engine.ExceptionContext) -> None:
+        code = getattr(context.original_exception, "sqlstate", None)
+        statement = context.statement or ""
+        if code == _REFUSED:
+            raise AccessDenied(denial(who, login, statement, str(context.original_exception))) from context.sqlalchemy_exception
+        if code in _OWN_ERRORS and "desk_access." in statement:
+            diag = getattr(context.original_exception, "diag", None)
+            message = getattr(diag, "message_primary", None) or str(context.original_exception).splitlines()[0]
+            raise DataError(message) from context.sqlalchemy_exception
+
+    event.listen(engine, "handle_error", on_error)

@@ -31,3 +31,7 @@ class LockedError(DataError):
 
 class GeocodeError(ValidationError):
     """An address cannot be resolved even to a prefecture."""
+
+
+class AccessDenied(DataError):
+    """The signed-in person's role may not do this; the message says who they are and who may."""
