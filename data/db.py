@@ -22,7 +22,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from data.errors import AccessDenied, ConflictError, DataError, DatabaseError
+from data.errors import AccessDenied, ConflictError, DatabaseError, DataError
 
 if TYPE_CHECKING:
     from alembic.config import Config

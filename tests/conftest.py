@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from access_pg import drop_database
 
 from data.db import Database, make_engine, make_session_factory, upgrade
 from data.models import Base
@@ -33,25 +34,31 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(worker_id: str) -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for this test worker."""
+def postgres_base() -> str:
+    """The superuser URL of the PostgreSQL server for tests; skips (locally) or fails (CI) without one."""
     base = os.environ.get(PG_ENV)
     if not base:
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the PostgreSQL tests but {PG_ENV} is not set")
         pytest.skip(f"PostgreSQL not configured: set {PG_ENV} (CI does) to run this on PostgreSQL")
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    return base
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_id: str, postgres_base: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test worker."""
+    admin = sa.create_engine(postgres_base, isolation_level="AUTOCOMMIT")
     name = f"concierge_test_{worker_id}".replace("-", "_")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(conn, name)
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(base).set(database=name).render_as_string(hide_password=False)
+    url = sa.make_url(postgres_base).set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
     yield url
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(conn, name)
     admin.dispose()
 
 

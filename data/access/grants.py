@@ -157,12 +157,12 @@ def sync(conn: Connection) -> None:
                 present = sorted((columns or set()) & existing[table])
                 if columns is not None and present:
                     run(f"GRANT {privilege} ({', '.join(_q(conn, c) for c in present)}) ON TABLE {target} TO {role}")
-            if "INSERT" in privileges:
-                sequence = conn.execute(
+            if "INSERT" in privileges and "id" in existing[table]:
+                serial = conn.execute(
                     sa.text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": f"{schema}.{table}"}
-                ).scalar() if "id" in existing[table] else None
-                if sequence:
-                    run(f"GRANT USAGE ON SEQUENCE {sequence} TO {role}")
+                ).scalar()
+                if serial:
+                    run(f"GRANT USAGE ON SEQUENCE {serial} TO {role}")
 
     a = ACCESS_SCHEMA
     run(f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {a} FROM PUBLIC, {everyone}")

@@ -109,6 +109,12 @@ def check_view(who: SignedIn | None, kind: Group, concierge_code: str | None) ->
         )
 
 
+def own_day_only(who: SignedIn | None, concierge_code: str | None) -> None:
+    """A concierge login may read only their own day (the database shows them no other anyway)."""
+    if who is not None and who.group == "concierge" and concierge_code != who.concierge_code:
+        raise AccessDenied(f"you are signed in as {who.describe()}: you can see only your own day ({who.concierge_code})")
+
+
 def _holders(kind: Group) -> str:
     wider = [GROUP_WORDS[g][1] for g in GROUP_WORDS if narrower_or_equal(g, kind)]
     return wider[0] if len(wider) == 1 else ", ".join(wider[:-1]) + " and " + wider[-1]
@@ -122,7 +128,8 @@ _USER_FUNCTIONS = ("add_user", "set_password", "disable_user", "enable_user", "u
 
 def denial(who: SignedIn | None, login: str, statement: str, message: str) -> str:
     """A permission error of the database as one sentence: who is signed in and what was refused."""
-    person = f"you are signed in as {who.describe() if who is not None else login}"
+    person = f"you are signed in as {who.describe()}" if who is not None else (
+        f"you are signed in as {login}" if login else "refused")
     if any(f"{ACCESS_SCHEMA}.{f}" in statement for f in _USER_FUNCTIONS):
         return f"{person}: {capability('users').rule()}"
     verb = _VERBS.get(statement.lstrip().split(" ", 1)[0].upper(), "use")

@@ -62,7 +62,9 @@ def read_columns(table: str, *columns: str) -> TableNeed:
 
 def write(*tables: str, delete: bool = True) -> tuple[TableNeed, ...]:
     """SELECT, INSERT, UPDATE (and DELETE unless `delete=False`) on `tables`."""
-    privileges: frozenset[Privilege] = frozenset({"SELECT", "INSERT", "UPDATE", *(["DELETE"] if delete else [])})
+    privileges: frozenset[Privilege] = frozenset({"SELECT", "INSERT", "UPDATE"})
+    if delete:
+        privileges |= {"DELETE"}
     return tuple(TableNeed(t, privileges) for t in tables)
 
 

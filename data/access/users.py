@@ -61,11 +61,12 @@ def check_password(password: str) -> str:
     return password
 
 
+NO_ACCOUNTS = "user accounts exist only on PostgreSQL: an SQLite file has no logins, whoever can open it can do everything"
+
+
 def _require_postgres(conn: Connection) -> None:
     if conn.dialect.name != "postgresql":
-        raise DataError(
-            "user accounts exist only on PostgreSQL: an SQLite file has no logins, whoever can open it can do everything"
-        )
+        raise DataError(NO_ACCOUNTS)
 
 
 def scram_verifier(conn: Connection, login: str, password: str) -> str:

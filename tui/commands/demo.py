@@ -9,10 +9,10 @@ from typing import Annotated
 
 import typer
 
-from data.db import default_sqlite_path, open_database, resolve_url
+from data.db import default_sqlite_path, resolve_url
 from data.demo import generate_demo, is_empty
 from data.errors import DataError
-from tui.commands.common import DbOption
+from tui.commands.common import DbOption, open_db
 
 
 def demo_target(db: str | None) -> str:
@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
             path = Path(url.removeprefix("sqlite:///"))
             if path.exists():
                 os.remove(path)
-        database = open_database(target)
+        database = open_db(target, "demo")
         with database.transaction() as session:
             if not is_empty(session):
                 raise DataError(f"{database.describe()} already holds data; demo data needs an empty database")
