@@ -114,8 +114,8 @@ def pin_two_requests(desk: PgDesk, codes: tuple[str, ...]) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def pg_desk(postgres_base: str, worker_id: str) -> Iterator[PgDesk]:
+@pytest.fixture(scope="session", name="pg_desk")
+def pg_desk_fixture(postgres_base: str, worker_id: str) -> Iterator[PgDesk]:
     """The desk of this test worker, set up through the command line as an office would."""
     tag = worker_id.replace("-", "_")
     name = f"concierge_access_{tag}"

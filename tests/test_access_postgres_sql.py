@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
-from access_pg import PgDesk, pg_desk  # noqa: F401  (the fixture)
+from access_pg import PgDesk, pg_desk_fixture  # noqa: F401  (the pg_desk fixture)
 
 from data.access.grants import ACCESS_SCHEMA, POLICY_PREFIX
 from data.access.matrix import GROUPS, PRIVILEGES, ROW_SCOPES, Group, table_privileges, tables

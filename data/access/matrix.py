@@ -4,7 +4,7 @@ This module is the single source of the access rules. The app reads it to decide
 keys a role gets (`capabilities_of`, used by `tui.context.Role.can`); the PostgreSQL migrations read it
 to GRANT each group role exactly the table and column privileges its capabilities need
 (`table_privileges`, applied by `data.access.grants.sync`); `docs/access.md` is rendered from it
-(`markdown`). Tests compare the three with each other, so a change here changes all of them at once.
+(`capability_table`, `grant_table`). Tests compare the three with each other, so a change here changes all of them at once.
 
 Vocabulary
 - A **group** is a kind of person: `admin`, `dispatcher`, `concierge`. On PostgreSQL each group is a
@@ -22,7 +22,6 @@ To let a role do something new, add or extend a capability here, then give it a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -126,7 +125,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     ),
     Capability(
         "manage_clients", "changing clients, offices and seats", ADMIN,
-        (*write("client", "office", "seat"), *read("contract")),
+        (*write("client", "office", delete=False), *write("seat"), *read("contract")),
         "add, edit and archive clients, offices and seats; import them from CSV",
     ),
     Capability(
@@ -153,10 +152,6 @@ CAPABILITIES: tuple[Capability, ...] = (
             *write("incident", delete=False), *write("invoice", "invoice_line"), *insert("closed_month"),
         ),
         "close a month into invoices, list, show and export invoices, fee-limit notices",
-    ),
-    Capability(
-        "settings", "settings", ADMIN, write("setting"),
-        "issuer name, registration number and bank account printed on invoices", plural=True,
     ),
     Capability(
         "board", "the dispatch board", OFFICE_STAFF,
@@ -196,7 +191,8 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability(
         "demo", "demo data", ADMIN,
         (
-            *write("client", "office", "seat", "concierge", "contract", "visit_request", "visit", "incident", "setting"),
+            *write("client", "office", "seat", "concierge", "contract", "visit_request", "visit", "incident", "setting",
+                   delete=False),
         ),
         "fill an empty database with the demo business (`concierge demo`)",
     ),
@@ -283,7 +279,7 @@ def tables() -> frozenset[str]:
     return frozenset(n.table for c in CAPABILITIES for n in c.needs) | frozenset(n.table for n in BASE_NEEDS)
 
 
-def _cell(privileges: dict[Privilege, ColumnSet] | None, scope: str) -> str:
+def _cell(privileges: dict[Privilege, ColumnSet] | None, scopes: dict[Privilege, str]) -> str:
     if not privileges:
         return "–"
     letters = {"SELECT": "r", "INSERT": "a", "UPDATE": "w", "DELETE": "d"}
@@ -292,22 +288,35 @@ def _cell(privileges: dict[Privilege, ColumnSet] | None, scope: str) -> str:
         if privilege not in privileges:
             continue
         columns = privileges[privilege]
-        parts.append(letters[privilege] if columns is None else f"{letters[privilege]}({', '.join(sorted(columns))})")
-    return " ".join(parts) + (f" [{scope}]" if scope else "")
+        part = letters[privilege] if columns is None else f"{letters[privilege]}({', '.join(sorted(columns))})"
+        parts.append(part + (f" [{scopes[privilege]}]" if privilege in scopes else ""))
+    return " ".join(parts)
 
 
-def markdown_tables(table_order: Iterable[str] | None = None) -> str:
-    """The two tables of docs/access.md: capabilities per group, and grants per table and group."""
+def capability_table() -> str:
+    """docs/access.md's first table: which group has which capability."""
     lines = ["| capability | " + " | ".join(GROUPS) + " | what it is |", "|---|" + "---|" * len(GROUPS) + "---|"]
     for c in CAPABILITIES:
         marks = " | ".join("yes" if g in c.groups else "–" for g in GROUPS)
         lines.append(f"| `{c.name}` | {marks} | {c.description} |")
-    lines += ["", "| table | " + " | ".join(GROUPS) + " |", "|---|" + "---|" * len(GROUPS)]
+    return "\n".join(lines) + "\n"
+
+
+def grant_table() -> str:
+    """docs/access.md's second table: each group's privileges per table, with the concierge's row scopes."""
+    lines = ["| table | " + " | ".join(GROUPS) + " |", "|---|" + "---|" * len(GROUPS)]
     grants = {g: table_privileges(g) for g in GROUPS}
-    for table in table_order or sorted(tables()):
+    for table in sorted(tables()):
         cells = []
         for g in GROUPS:
-            scope = ROW_SCOPES.get(table, "") if g == "concierge" and table in grants[g] else ""
-            cells.append(_cell(grants[g].get(table), scope))
+            scopes: dict[Privilege, str] = {}
+            if g == "concierge":
+                scopes = {"SELECT": ROW_SCOPES.get(table, ""), "UPDATE": UPDATE_SCOPES.get(table, "")}
+                scopes = {p: s for p, s in scopes.items() if s}
+            cells.append(_cell(grants[g].get(table), scopes))
         lines.append(f"| `{table}` | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+if __name__ == "__main__":  # python -m data.access.matrix: the tables of docs/access.md
+    print(capability_table())
+    print(grant_table(), end="")

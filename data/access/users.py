@@ -108,7 +108,7 @@ def set_password(conn: Connection, login: str, password: str) -> None:
     verifier = scram_verifier(conn, login, password)
     if login == conn.execute(sa.text("SELECT session_user::text")).scalar_one():
         literal = conn.execute(sa.text("SELECT quote_literal(:v)"), {"v": verifier}).scalar_one()
-        conn.execute(sa.text(f"ALTER ROLE CURRENT_USER PASSWORD {literal}"))
+        conn.exec_driver_sql(f"ALTER ROLE CURRENT_USER PASSWORD {literal}")  # a verifier has colons: no text()
         return
     conn.execute(sa.text(f"SELECT {ACCESS_SCHEMA}.set_password(:login, :verifier)"), {"login": login, "verifier": verifier})
 
