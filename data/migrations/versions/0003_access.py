@@ -23,7 +23,7 @@ from data.access.grants import ACCESS_SCHEMA, check_role_prefix, remove, role_pr
 from data.errors import DatabaseError
 
 revision = '0003'
-down_revision = '0001'  # TEMPORARY until the integrity branch's 0002 is merged
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
