@@ -17,8 +17,8 @@ install: $(STAMP) ## create .venv and install the pinned stack
 demo: $(STAMP) ## build a fresh demo database and open the app on it
 	$(BIN)/concierge demo
 
-test: $(STAMP) ## the full test suite (PostgreSQL too when CONCIERGE_TEST_POSTGRES_URL is set)
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+test: $(STAMP) ## the full test suite; PostgreSQL too (a throw-away cluster when PostgreSQL is installed)
+	@.ci/pg-cluster run -- $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff, import-linter contracts, mypy
 	$(BIN)/ruff check .

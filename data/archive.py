@@ -33,9 +33,13 @@ def set_client_active(session: Session, client_id: int, active: bool, *, expecte
     return client
 
 
-def delete_seat(session: Session, seat_id: int) -> None:
-    """Remove a seat line from an office's inventory."""
+def delete_seat(session: Session, seat_id: int, *, expected_version: int | None = None) -> None:
+    """Remove a seat line from an office's inventory (refused when someone changed it since it was shown)."""
     seat = session.get(Seat, seat_id)
     if seat is None:
         raise NotFoundError(f"seat {seat_id} no longer exists")
+    if expected_version is not None and seat.version != expected_version:
+        raise ConflictError(
+            f"the seat line {seat.label!r} was changed by someone else since you opened it; reload and try again"
+        )
     session.delete(seat)

@@ -15,6 +15,10 @@
 - totals per tax rate by `pricing` (tax rounded down once per rate per invoice);
 - a `ClosedMonth` row locks the month (see data/locks.py).
 
+Closing races nothing: it first takes the month's lock (data/advisory.py), so a work slip or incident of
+the month saved by someone else is either committed before the close reads anything (and invoiced) or
+waits and is then refused by the database (migration 0002's trigger).
+
 Closing a month that is already closed returns its invoices unchanged (idempotent). A month that has not
 ended yet, or bad issuer settings, raise before anything is written.
 """
@@ -32,6 +36,7 @@ import jpholiday
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data.advisory import lock_month_for_close
 from data.billing_rules import BillingRules, FeeLine, OfficeSeats, load_rules
 from data.errors import NotFoundError, ValidationError
 from data.incidents import assess_month, contract_terms, month_incidents
@@ -333,6 +338,7 @@ def close_month(
             "a month can be closed from the 1st of the next month",
             field="month",
         )
+    lock_month_for_close(session, month)  # slips and incidents of the month wait until this commits
     if session.get(ClosedMonth, month) is not None:
         return CloseResult(month, True, tuple(summarize(i) for i in list_invoices(session, month=month)))
     issuer = issuer_settings(session)

@@ -216,6 +216,14 @@ def withdraw_cancellation(session: Session, contract_id: int, *, expected_versio
         raise ValidationError("contract: is not cancelled", field="contract")
     contract.status = "active"
     contract.cancelled_effective = None
+    with session.no_autoflush:
+        other = _overlapping(session, contract.client_id, contract, contract.start_month)
+    if other is not None:
+        raise ValidationError(
+            f"contract: the client has had another contract running since {format_month(other.start_month)}; "
+            "the cancellation stays (cancel that one first)",
+            field="contract",
+        )
     return contract
 
 

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from data.errors import AccessDenied, ConflictError, DatabaseError, DataError
+from data.errors import AccessDenied, BusyError, ConflictError, DatabaseError, DataError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -112,8 +112,13 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+SQLITE_BEGIN = "sqlite_begin"
+"""Connection execution option: "IMMEDIATE" makes the next transaction on it start with BEGIN IMMEDIATE."""
+
+
 def _sqlite_on_begin(connection: sa.Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -233,25 +238,56 @@ def _connect(url: str, ask_password: AskPassword | None) -> Engine:
     return engine
 
 
-def check_schema(engine: Engine, *, create_if_empty: bool = True) -> None:
-    """Upgrade an empty database; refuse one at an older or unknown (newer) schema revision."""
+OUR_TABLES = frozenset({"client", "concierge", "visit_request", "closed_month", "invoice_line"})
+"""Tables only a Concierge Desk database has: an unknown revision with them is a newer Concierge Desk."""
+
+
+def schema_state(engine: Engine) -> tuple[str, str | None]:
+    """(state, revision): "current", "empty", "older" (upgradeable), "newer" (a newer Concierge Desk) or
+    "foreign" (another application's database, with or without its own alembic_version)."""
     _connect_check(engine)
     try:
         revision = current_revision(engine)
+        tables = set(sa.inspect(engine).get_table_names()) if revision != SCHEMA_HEAD else set(OUR_TABLES)
     except sa.exc.DatabaseError as exc:
         raise DatabaseError(f"{_describe(engine.url)} cannot be read: {exc.orig}") from exc
     if revision == SCHEMA_HEAD:
-        return
-    head = head_revision()
-    if revision == head:
-        return
+        return "current", revision
     if revision is None:
-        tables = sa.inspect(engine).get_table_names()
-        if tables:
-            raise DatabaseError(
-                f"{_describe(engine.url)} has tables but no Concierge Desk schema version; "
-                "it belongs to another application"
-            )
+        return ("foreign" if tables - {"alembic_version"} else "empty"), None
+    if revision == head_revision():
+        return "current", revision
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        known = ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        known = False
+    if known:
+        return "older", revision
+    return ("newer" if tables >= OUR_TABLES else "foreign"), revision
+
+
+def refusal(engine: Engine, state: str, revision: str | None) -> DatabaseError:
+    """The sentence for a database this version must not touch (state "newer" or "foreign")."""
+    where = _describe(engine.url)
+    if state == "newer":
+        return DatabaseError(
+            f"{where} was created by a newer version of Concierge Desk (schema {revision}); upgrade the application"
+        )
+    version = f" (its schema version {revision!r} is not one of Concierge Desk's)" if revision else ""
+    return DatabaseError(
+        f"{where} belongs to another application{version}; Concierge Desk needs an empty database or its own"
+    )
+
+
+def check_schema(engine: Engine, *, create_if_empty: bool = True) -> None:
+    """Upgrade an empty database; refuse one at an older or newer schema, or another application's."""
+    state, revision = schema_state(engine)
+    if state == "current":
+        return
+    if state == "empty":
         if create_if_empty:
             try:
                 check_may_upgrade(engine)
@@ -260,23 +296,22 @@ def check_schema(engine: Engine, *, create_if_empty: bool = True) -> None:
             upgrade(engine)
             return
         raise DatabaseError(f"{_describe(engine.url)} is empty: run `concierge db upgrade`")
-    from alembic.script import ScriptDirectory
-    from alembic.util import CommandError
-
-    script = ScriptDirectory.from_config(alembic_config())
-    try:
-        known = script.get_revision(revision) is not None
-    except CommandError:
-        known = False
-    if not known:
+    if state == "older":
         raise DatabaseError(
-            f"{_describe(engine.url)} was created by a newer version of Concierge Desk "
-            f"(schema {revision}); upgrade the application"
+            f"{_describe(engine.url)} uses an older schema ({revision}, this version needs {head_revision()}): "
+            "run `concierge db upgrade`"
         )
-    raise DatabaseError(
-        f"{_describe(engine.url)} uses an older schema ({revision}, this version needs {head}): "
-        "run `concierge db upgrade`"
-    )
+    raise refusal(engine, state, revision)
+
+
+def upgrade_checked(engine: Engine, *, role_prefix: str | None = None) -> tuple[str | None, str | None]:
+    """`concierge db upgrade`: (revision before, after); refuses another application's or a newer database."""
+    state, revision = schema_state(engine)
+    if state in ("newer", "foreign"):
+        raise refusal(engine, state, revision)
+    if state != "current":
+        upgrade(engine, role_prefix=role_prefix)
+    return revision, current_revision(engine)
 
 
 @dataclass(frozen=True)
@@ -291,25 +326,51 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: commits on success, rolls back on any error, maps stale writes to conflicts."""
+        """One unit of work: commits on success, rolls back on any error, and reports what went wrong
+        in the user's words: a stale write or a real race as ConflictError, a refused constraint as the
+        DataError naming its field (data.integrity), a busy SQLite file as BusyError.
+
+        On SQLite the unit of work starts with BEGIN IMMEDIATE: it waits (busy_timeout) for the one
+        writer SQLite allows, then reads what that writer committed. With a plain BEGIN, a transaction that
+        read before another one committed can never write ("database is locked" at once, busy_timeout not
+        consulted), so saves of *different* records by two people were refused as conflicts.
+        """
+        from data.integrity import translate
+
+        sqlite = self.engine.dialect.name == "sqlite"
         with self.sessions() as session:
             try:
                 with session.begin():
+                    if sqlite:
+                        session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
                     yield session
             except StaleDataError as exc:
                 raise ConflictError(
                     "someone else changed this record since you opened it; reload and try again"
                 ) from exc
+            except IntegrityError as exc:
+                raise translate(exc) from exc
             except OperationalError as exc:
-                if "database is locked" not in str(exc.orig):
+                mapped = _operational(exc, sqlite)
+                if mapped is exc:
                     raise
-                # SQLite: another user committed to the data this unit of work had read.
-                raise ConflictError(
-                    "someone else changed the data at the same time; reload and try again"
-                ) from exc
+                raise mapped from exc
 
     def describe(self) -> str:
         return _describe(self.engine.url)
+
+
+def _operational(exc: OperationalError, sqlite: bool) -> OperationalError | DataError:
+    """A busy SQLite file or a PostgreSQL deadlock/serialization failure as a sentence; anything else as is."""
+    text = str(exc.orig)
+    if sqlite and ("database is locked" in text or "database is busy" in text):
+        return BusyError(
+            "the database is busy with another user's change (a long import or billing close?); "
+            "nothing was saved, try again in a moment"
+        )
+    if getattr(exc.orig, "sqlstate", None) in ("40001", "40P01"):
+        return ConflictError("someone else changed the same data at the same time; nothing was saved, try again")
+    return exc
 
 
 def open_database(

@@ -238,6 +238,15 @@ def _seats_for(rng: random.Random, office: Office, pcs: int, year: int) -> None:
                              purchase_year=year - rng.randint(0, 6)))
 
 
+DEMO_MARKER = "demo_database"
+"""Setting written by `generate_demo`: `concierge demo` replaces only files that carry it."""
+
+
+def is_demo(session: Session) -> bool:
+    """True for a database `generate_demo` wrote (it may be replaced by a fresh one)."""
+    return session.get(Setting, DEMO_MARKER) is not None
+
+
 def is_empty(session: Session) -> bool:
     """True when the database holds no clients and no concierges yet."""
     return session.scalars(select(Client.id).limit(1)).first() is None and (
@@ -252,6 +261,7 @@ def generate_demo(session: Session, *, seed: int = 7, today: dt.date | None = No
     year = today.year
     for key, value in DEFAULT_SETTINGS.items():
         session.merge(Setting(key=key, value=value))
+    session.merge(Setting(key=DEMO_MARKER, value=f"demo business, seed {seed}, built for {today.isoformat()}"))
 
     concierges: list[Concierge] = []
     for code, name, address, lat, lon, skills, profile in CONCIERGES:

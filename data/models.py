@@ -165,7 +165,7 @@ class Office(Versioned, Base):
     )
 
 
-class Seat(Base):
+class Seat(Versioned, Base):
     """One or more identical devices at an office (client PCs, servers, printers...)."""
 
     __tablename__ = "seat"

@@ -61,6 +61,7 @@ class ClientPage:
 @dataclass(frozen=True)
 class SeatRow:
     id: int
+    version: int
     label: str
     kind: str
     os: str
@@ -390,7 +391,7 @@ def office_row(office: Office) -> OfficeRow:
         lat=office.lat, lon=office.lon, precision=office.geocode_precision, opens=office.opens, closes=office.closes,
         notes=office.notes, version=office.version,
         seats=tuple(
-            SeatRow(id=s.id, label=s.label, kind=s.kind, os=s.os, purchase_year=s.purchase_year, count=s.count)
+            SeatRow(id=s.id, version=s.version, label=s.label, kind=s.kind, os=s.os, purchase_year=s.purchase_year, count=s.count)
             for s in office.seats
         ),
     )

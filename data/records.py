@@ -15,6 +15,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data.advisory import lock_code_allocation
 from data.errors import ConflictError, GeocodeError, NotFoundError, ValidationError
 from data.models import LANGUAGES, SEAT_KINDS, SEAT_OS, Client, Concierge, Office, Seat
 
@@ -170,9 +171,14 @@ def _target(
 
 
 def next_code(session: Session, model: type[Client | Office | Concierge], prefix: str) -> str:
-    """A free code such as C0042 for rows created in a form without one."""
+    """A free code such as C0042 for rows created in a form without one.
+
+    Two people saving without a code at once would both pick C0042: the second waits here until the
+    first commits (data.advisory; SQLite runs one writer at a time anyway) and then picks C0043.
+    """
     # No autoflush: the new row the caller is filling in is already in the session, half-written.
     with session.no_autoflush:
+        lock_code_allocation(session, model.__tablename__)
         count = len(session.scalars(select(model.id)).all())
         while True:
             count += 1
@@ -283,9 +289,10 @@ def save_office(
 
 def save_seat(
     session: Session, values: Values, *, seat_id: int | None = None, office: Office | None = None,
-    upsert: bool = False,
+    upsert: bool = False, expected_version: int | None = None,
 ) -> Seat:
-    """Create or update a seat row (office, label, kind, os, purchase_year, count); key = office + label."""
+    """Create or update a seat row (office, label, kind, os, purchase_year, count); key = office + label.
+    `expected_version` (a form's edit) refuses the save when someone else changed the line meanwhile."""
     if office is None:
         office_code = required_text(values, "office", max_len=40)
         office = _find(session, Office, "code", office_code)
@@ -304,6 +311,7 @@ def save_seat(
         seat = session.get(Seat, seat_id)
         if seat is None:
             raise NotFoundError(f"seat {seat_id} no longer exists")
+        _check_version(seat, expected_version, f"the seat line {seat.label!r} at {office.name}")
     else:
         seat = session.scalars(
             select(Seat).where(Seat.office_id == office.id, Seat.label == label)

@@ -1,8 +1,9 @@
 """Shared fixtures: a migrated database per test, on SQLite and (when configured) PostgreSQL.
 
 `database` runs each test once per backend. PostgreSQL runs when CONCIERGE_TEST_POSTGRES_URL names a
-server (CI starts one); locally without it those runs are skipped with the reason shown by `-ra`,
-and in CI (CI=true) a missing server is an error, not a skip.
+server: `make test` and CI start a throw-away cluster for it (.ci/pg-cluster) when PostgreSQL is
+installed. A bare `pytest` without it skips those runs (reason shown by `-ra`); in CI (CI=true) a missing
+server is an error, not a skip.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def postgres_base() -> str:
     if not base:
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the PostgreSQL tests but {PG_ENV} is not set")
-        pytest.skip(f"PostgreSQL not configured: set {PG_ENV} (CI does) to run this on PostgreSQL")
+        pytest.skip(f"PostgreSQL not configured: run `make test` (starts a throw-away cluster) or set {PG_ENV}")
     return base
 
 

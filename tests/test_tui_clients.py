@@ -319,3 +319,36 @@ async def test_editing_an_office_keeps_its_point_unless_the_address_changes(demo
         with demo_db.sessions() as session:
             moved = session.get(Office, office.id)
             assert moved is not None and 34.6 < moved.lat < 34.8 and moved.geocode_precision in ("town", "municipality")
+
+
+async def test_someone_elses_seat_change_offers_a_reload(demo_db: Database) -> None:
+    """Two admins edit the same seat line: Save says someone else changed it, Reload shows their count,
+    and nothing of mine is written (seat counts drive fees: no silent lost update)."""
+    app = desk(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SeatsScreen)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, SeatFormScreen) and form.record_id is not None
+        with demo_db.transaction() as session:
+            seat = session.get(Seat, form.record_id)
+            assert seat is not None
+            seat.count = 77
+        form.query_one("#input-count", Input).value = "5"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "changed by someone else" in app.screen.question
+        await pilot.press("y")
+        await settle(pilot)
+        now_showing: object = app.screen
+        assert now_showing is form
+        assert form.query_one("#input-count", Input).value == "77"
+    with demo_db.sessions() as session:
+        assert session.get(Seat, form.record_id).count == 77  # type: ignore[union-attr]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from data.db import check_may_upgrade, current_revision, head_revision, open_database, upgrade
+from data.db import check_may_upgrade, current_revision, head_revision, open_database, upgrade_checked
 from tui.commands.common import DbOption, prompt_password
 
 RolePrefixOption = Annotated[
@@ -35,9 +35,7 @@ def register(app: typer.Typer) -> None:
                 raise typer.BadParameter(str(exc), param_hint="--role-prefix") from None
         database = open_database(db, migrate=False, ask_password=prompt_password)
         check_may_upgrade(database.engine)
-        before = current_revision(database.engine)
-        upgrade(database.engine, role_prefix=role_prefix)
-        after = current_revision(database.engine)
+        before, after = upgrade_checked(database.engine, role_prefix=role_prefix)
         change = "already at" if before == after else f"upgraded from {before or 'empty'} to"
         typer.echo(f"{database.describe()}: {change} schema {after}")
 

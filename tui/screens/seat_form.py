@@ -38,13 +38,13 @@ class SeatFormScreen(RecordFormScreen):
         return {
             "label": seat.label, "kind": seat.kind, "os": seat.os,
             "purchase_year": str(seat.purchase_year or ""), "count": str(seat.count),
-        }, None
+        }, seat.version
 
     def write(self, session: Session, values: dict[str, str]) -> int:
         office = session.get(Office, self.office_id)
         if office is None:
             raise NotFoundError(f"office {self.office_id} no longer exists")
-        seat = save_seat(session, values, seat_id=self.record_id, office=office)
+        seat = save_seat(session, values, seat_id=self.record_id, office=office, expected_version=self.version)
         session.flush()
         return seat.id
 

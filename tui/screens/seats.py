@@ -136,7 +136,7 @@ class SeatsScreen(Screen[None]):
                 return
             try:
                 with self.ctx.db.transaction() as session:
-                    delete_seat(session, seat.id)
+                    delete_seat(session, seat.id, expected_version=seat.version)
             except DataError as exc:
                 self.notify(f"Not deleted: {exc}", severity="error")
                 return

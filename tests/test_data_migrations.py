@@ -1,0 +1,97 @@
+"""Schema migrations: every revision upgrades and downgrades on SQLite and PostgreSQL, keeping the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from data.db import SCHEMA_HEAD, current_revision, make_engine, upgrade
+from data.errors import DatabaseError
+from tests.conftest import PG_ENV
+
+
+def _downgrade(engine: sa.Engine, revision: str) -> None:
+    from alembic import command
+
+    from data.db import alembic_config
+
+    command.downgrade(alembic_config(engine), revision)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path, worker_id: str) -> Iterator[sa.Engine]:
+    """An engine on an empty database of its own (a fresh PostgreSQL database, not the shared test one)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'migrate.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests but {PG_ENV} is not set")
+        pytest.skip(f"PostgreSQL not configured: run `make test` (starts a throw-away cluster) or set {PG_ENV}")
+    name = f"concierge_migrate_{worker_id}".replace("-", "_")
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(sa.make_url(base).set(database=name).render_as_string(hide_password=False))
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _seed_0001(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO client (id, code, name, language, active, version) VALUES (1, 'C1', '青葉', 'ja', true, 1)"))
+        conn.execute(sa.text(
+            "INSERT INTO office (id, client_id, code, name, address, lat, lon, opens, closes, version) "
+            "VALUES (1, 1, 'O1', '本社', '東京都千代田区丸の内1丁目', 35.68, 139.76, '09:00:00', '18:00:00', 1)"
+        ))
+        conn.execute(sa.text("INSERT INTO seat (office_id, label, kind, os, count) VALUES (1, 'PC', 'pc', 'windows', 12)"))
+        conn.execute(sa.text(
+            "INSERT INTO contract (client_id, plan, start_month, minimum_months, notice_months, service_hours, options, "
+            "tariff_ref, dedicated_required, status, version) "
+            "VALUES (1, 'concierge_seats', :start, 3, 1, '[]', '{}', 'default', false, 'active', 1)"
+        ), {"start": dt.date(2026, 1, 1)})
+
+
+def test_upgrade_and_downgrade_keep_the_data(empty_engine: sa.Engine) -> None:
+    """0001 → head → 0001 → head works on both databases; seats keep their counts and get version 1."""
+    upgrade(empty_engine, "0001")
+    _seed_0001(empty_engine)
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == SCHEMA_HEAD
+    with empty_engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count, version FROM seat")).one() == (12, 1)
+    _downgrade(empty_engine, "0001")
+    assert current_revision(empty_engine) == "0001"
+    with empty_engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count FROM seat")).scalar_one() == 12
+        assert "version" not in {c["name"] for c in sa.inspect(conn).get_columns("seat")}
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == SCHEMA_HEAD
+
+
+def test_upgrade_refuses_two_running_contracts_already_stored(empty_engine: sa.Engine) -> None:
+    """A database where the old race left two running contracts for one client is not upgraded half-way:
+    the message names the client and both contracts."""
+    upgrade(empty_engine, "0001")
+    _seed_0001(empty_engine)
+    with empty_engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO contract (client_id, plan, start_month, minimum_months, notice_months, service_hours, options, "
+            "tariff_ref, dedicated_required, status, version) "
+            "VALUES (1, 'support_incidents', :start, 3, 1, '[]', '{}', 'default', false, 'active', 1)"
+        ), {"start": dt.date(2026, 6, 1)})
+    with pytest.raises(DatabaseError, match=r"client C1: contracts 1 and 2"):
+        upgrade(empty_engine)
+    assert current_revision(empty_engine) == "0001"
