@@ -22,6 +22,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from data.access.owner import check_may_upgrade
 from data.errors import AccessDenied, BusyError, ConflictError, DatabaseError, DataError
 
 if TYPE_CHECKING:
@@ -172,37 +173,6 @@ def upgrade(engine: Engine, revision: str = "head", *, role_prefix: str | None =
     from alembic import command
 
     command.upgrade(alembic_config(engine, role_prefix=role_prefix), revision)
-
-
-def schema_owner(engine: Engine) -> str | None:
-    """PostgreSQL: the role that owns the schema (the owner of its tables, else of the database)."""
-    if engine.dialect.name != "postgresql":
-        return None
-    with engine.connect() as conn:
-        owner: str | None = conn.execute(sa.text(
-            "SELECT coalesce("
-            "(SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass('alembic_version')), "
-            "(SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()))"
-        )).scalar()
-        return owner
-
-
-def check_may_upgrade(engine: Engine) -> None:
-    """Refuse to change the schema unless signed in as its owner (PostgreSQL; SQLite has no logins).
-
-    The owner creates and owns every table, function and group role; anyone else running the
-    migrations would own half of them, or lack the rights to finish.
-    """
-    owner = schema_owner(engine)
-    if owner is None:
-        return
-    with engine.connect() as conn:
-        login = conn.execute(sa.text("SELECT session_user::text")).scalar_one()
-    if login != owner:
-        raise AccessDenied(
-            f"you are signed in as {login}: `concierge db upgrade` runs only as the schema owner {owner} "
-            f"(--db postgresql+psycopg://{owner}@{engine.url.host or 'localhost'}/{engine.url.database})"
-        )
 
 
 def _connect_check(engine: Engine) -> None:
@@ -387,7 +357,7 @@ def open_database(
     database raises later becomes an AccessDenied sentence naming the person. `ask_password` is
     called when the server wants a password that the URL, PGPASSWORD and ~/.pgpass do not give.
     """
-    from data.access.identity import require, signed_in
+    from data.access.identity import explain_refusals, require, signed_in
 
     url = resolve_url(target)
     engine = _connect(url, ask_password)
@@ -397,31 +367,8 @@ def open_database(
     if engine.dialect.name == "postgresql" and migrate:
         with engine.connect() as conn:
             who = signed_in(conn)
-        _explain_refusals(engine, who)
+        explain_refusals(engine, who)
     if need is not None:
         require(who, need)
     return Database(url=engine.url.render_as_string(hide_password=False), engine=engine,
                     sessions=make_session_factory(engine), signed_in=who)
-
-
-_REFUSED = "42501"  # insufficient_privilege: GRANTs, row policies, our functions' admin check
-_OWN_ERRORS = ("22023", "42710", "42704")  # the account functions' bad input, existing and unknown logins
-
-
-def _explain_refusals(engine: Engine, who: SignedIn | None) -> None:
-    """Turn the database's permission errors into one sentence naming the person (AccessDenied)."""
-    from data.access.identity import denial
-
-    login = engine.url.username or ""
-
-    def on_error(context: sa.engine.ExceptionContext) -> None:
-        code = getattr(context.original_exception, "sqlstate", None)
-        statement = context.statement or ""
-        if code == _REFUSED:
-            raise AccessDenied(denial(who, login, statement, str(context.original_exception))) from context.sqlalchemy_exception
-        if code in _OWN_ERRORS and "desk_access." in statement:
-            diag = getattr(context.original_exception, "diag", None)
-            message = getattr(diag, "message_primary", None) or str(context.original_exception).splitlines()[0]
-            raise DataError(message) from context.sqlalchemy_exception
-
-    event.listen(engine, "handle_error", on_error)

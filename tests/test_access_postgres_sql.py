@@ -56,7 +56,8 @@ SQL_PROBES: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("change a request's urgency", "UPDATE visit_request SET urgency = urgency WHERE id = :own_request", OFFICE),
     ("add a visit request", NEW_REQUEST, OFFICE),
     ("change a client", "UPDATE client SET notes = notes WHERE id = :client", ADMIN),
-    ("add a seat", "INSERT INTO seat (office_id, label, kind, os, count, version) SELECT id, 'probe', 'pc', 'windows', 1, 1 FROM office LIMIT 1", ADMIN),
+    ("add a seat", "INSERT INTO seat (office_id, label, kind, os, count, version) "
+                   "SELECT id, 'probe', 'pc', 'windows', 1, 1 FROM office LIMIT 1", ADMIN),
     ("add a concierge", NEW_CONCIERGE, ADMIN),
     ("change a concierge", "UPDATE concierge SET max_visits = max_visits WHERE id = :k01", ADMIN),
     ("change a contract", "UPDATE contract SET notice_months = notice_months", ADMIN),

@@ -15,11 +15,12 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
 
 from data.access.grants import ACCESS_SCHEMA, installed
 from data.access.matrix import GROUP_WORDS, TABLE_WORDS, Group, allows, capability, narrower_or_equal
-from data.errors import AccessDenied
+from data.errors import AccessDenied, DataError
 
 
 @dataclass(frozen=True)
@@ -143,3 +144,24 @@ def denial(who: SignedIn | None, login: str, statement: str, message: str) -> st
     if kind in ("table", "relation", "view"):
         return f"{person}: the database does not let you {verb} {TABLE_WORDS.get(thing, thing)}"
     return f"{person}: the database does not let you use {kind} {thing}"
+
+
+_REFUSED = "42501"  # insufficient_privilege: GRANTs, row policies, our functions' admin check
+_OWN_ERRORS = ("22023", "42710", "42704")  # the account functions' bad input, existing and unknown logins
+
+
+def explain_refusals(engine: Engine, who: SignedIn | None) -> None:
+    """Turn the database's permission errors into one sentence naming the person (AccessDenied)."""
+    login = engine.url.username or ""
+
+    def on_error(context: sa.engine.ExceptionContext) -> None:
+        code = getattr(context.original_exception, "sqlstate", None)
+        statement = context.statement or ""
+        if code == _REFUSED:
+            raise AccessDenied(denial(who, login, statement, str(context.original_exception))) from context.sqlalchemy_exception
+        if code in _OWN_ERRORS and "desk_access." in statement:
+            diag = getattr(context.original_exception, "diag", None)
+            message = getattr(diag, "message_primary", None) or str(context.original_exception).splitlines()[0]
+            raise DataError(message) from context.sqlalchemy_exception
+
+    event.listen(engine, "handle_error", on_error)

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from data.db import check_may_upgrade, current_revision, head_revision, open_database, upgrade_checked
+from data.access.owner import check_may_upgrade
+from data.db import current_revision, head_revision, open_database, upgrade_checked
 from tui.commands.common import DbOption, prompt_password
 
 RolePrefixOption = Annotated[
