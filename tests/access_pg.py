@@ -55,9 +55,14 @@ def run_cli(*args: str, stdin: str = "") -> Ran:
 
 
 def drop_database(conn: sa.Connection, name: str, roles: tuple[str, ...] = ()) -> None:
-    """Drop a test database, the group roles its migrations created (roles outlive databases) and `roles`."""
+    """Drop a test database, the roles made for it (roles outlive databases): its group roles, the logins
+    `concierge user add` made (their comment names the database), and `roles`."""
+    made = conn.execute(
+        sa.text("SELECT rolname FROM pg_roles WHERE shobj_description(oid, 'pg_authid') LIKE :c"),
+        {"c": f"Concierge Desk % of database {name}"},
+    ).scalars().all()
     conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    for role in (*(f"{name}_{kind}" for kind in GROUP_KINDS), *roles):
+    for role in (*made, *(f"{name}_{kind}" for kind in GROUP_KINDS), *roles):
         conn.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
 
 
