@@ -322,3 +322,22 @@ def test_pgpass_file_is_used(pg_desk: PgDesk, monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.delenv("PGPASSWORD", raising=False)
     ran = run_cli("db", "info", "--db", _without_password(pg_desk.url("k01")))
     assert ran.code == 0 and f"signed in as {pg_desk.logins['k01']}, a concierge (K01)" in ran.out
+
+
+def test_sslmode_in_the_url_reaches_the_connection(pg_desk: PgDesk) -> None:
+    """`?sslmode=require` is honoured: on a server without TLS the connection is refused in one line, on one
+    with TLS the session is encrypted (README: connecting over the network)."""
+    engine = pg_desk.engine()
+    with engine.connect() as conn:
+        server_tls = conn.execute(sa.text("SHOW ssl")).scalar() == "on"
+    engine.dispose()
+    url = pg_desk.url("k01") + "?sslmode=require"
+    ran = run_cli("db", "info", "--db", url)
+    if not server_tls:
+        assert ran.code == 2 and "SSL" in ran.err and ran.err.count("\n") == 1
+        return
+    assert ran.code == 0
+    secured = sa.create_engine(url)
+    with secured.connect() as conn:
+        assert conn.execute(sa.text("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")).scalar() is True
+    secured.dispose()
