@@ -1,0 +1,61 @@
+"""The app's walls on SQLite (one user, the role is a choice): the dispatcher reads concierges but does not
+change them, and a refusal nobody caught is one line, not the end of the app."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Footer
+from tui_desk import demo_db_fixture, demo_template_fixture, desk, settle  # noqa: F401  (fixtures)
+
+from data.db import Database
+from data.errors import AccessDenied
+from tui.screens.concierge_form import ConciergeFormScreen
+from tui.screens.concierges import ConciergesScreen
+from tui.screens.day import DayScreen
+
+
+async def test_dispatcher_reads_concierges_but_cannot_add_edit_or_deactivate(demo_db: Database) -> None:
+    """F5 as the dispatcher: the list and its detail, no New/Edit/(De)activate keys; `n` only filters."""
+    app = desk(demo_db, "dispatcher")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, ConciergesScreen)
+        shown = {b.binding.description for b in app.active_bindings.values() if b.enabled and b.binding.show}
+        assert not shown & {"New", "Edit", "(De)activate"}
+        for key in ("n", "e", "d"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, ConciergesScreen) and not isinstance(app.screen, ConciergeFormScreen)
+        assert app.screen.query_one(Footer) is not None
+
+
+async def test_admin_still_adds_concierges(demo_db: Database) -> None:
+    app = desk(demo_db, "admin")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, ConciergeFormScreen)
+
+
+async def test_a_refusal_nobody_caught_is_a_notification(demo_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An AccessDenied escaping a screen's handler is shown as its sentence; the app keeps running."""
+    sentence = "you are signed in as k01, a concierge: the database does not let you read invoices"
+
+    def refused(self: DayScreen) -> None:
+        raise AccessDenied(sentence)
+
+    monkeypatch.setattr(DayScreen, "action_today", refused)
+    app = desk(demo_db, "concierge:K01")
+    shown: list[str] = []
+    original = app.notify
+    monkeypatch.setattr(app, "notify", lambda message, **kw: (shown.append(message), original(message, **kw))[1])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        assert sentence in shown and app.is_running and isinstance(app.screen, DayScreen)
