@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from access_pg import TODAY, PgDesk, pg_desk_fixture  # noqa: F401  (the pg_desk fixture)
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, TextArea
+from textual.widgets import DataTable, Input, Label, TextArea
 from tui_desk import settle
 
 import tui.app
@@ -218,6 +218,10 @@ async def test_picker_offers_only_narrower_roles(pg_desk: PgDesk) -> None:
         options = app.screen.query_one("#roles", OptionList)
         ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
         assert "admin" not in ids and ids[0] == "dispatcher" and "concierge:K01" in ids
+        title = str(app.screen.query_one(".role-title", Label).render())
+        assert f"signed in as {pg_desk.logins['dispatcher']}, a dispatcher" in title
+        await _press(pilot, "enter")
+        assert app.sub_title.startswith(f"dispatcher · {pg_desk.logins['dispatcher']}@")
 
 
 async def test_a_database_refusal_nobody_caught_is_one_line(pg_desk: PgDesk) -> None:

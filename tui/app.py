@@ -179,11 +179,11 @@ class ConciergeApp(App[None]):
 
 
 def database_name(ctx: AppContext) -> str:
-    """The database file name (SQLite) or host/name (PostgreSQL) for the title bar."""
+    """The database file name (SQLite) or login@host/name (PostgreSQL) for the title bar."""
     url = ctx.db.engine.url
     if url.get_backend_name() == "sqlite":
         return Path(url.database or "memory").name
-    return f"{url.host}/{url.database}"
+    return f"{url.username}@{url.host}/{url.database}" if url.username else f"{url.host}/{url.database}"
 
 
 def make_app(ctx: AppContext, *, pick_role: bool = False) -> ConciergeApp:

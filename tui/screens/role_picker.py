@@ -40,7 +40,10 @@ class RolePickerScreen(ModalScreen[Role | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Concierge Desk — who is using it?", classes="role-title")
+            if self.signed_in is None:
+                yield Label("Concierge Desk — who is using it?", classes="role-title")
+            else:  # the login decides; the picker only narrows the view
+                yield Label(f"Concierge Desk — signed in as {self.signed_in.describe()}: look as", classes="role-title")
             yield Label("↑/↓ to choose, Enter to open, Escape to quit", classes="muted")
             options = [
                 Option("Admin — clients, offices, seats, contracts, quotes, billing", id="admin"),
