@@ -7,8 +7,11 @@ make the invoice lie. Two guards enforce it:
 - `check_visit_editable` / `check_incident_editable` / `check_month_open`: what a screen or command calls
   *before* saving, to tell the user early ("visit 12 is in closed month 2026-10 ...").
 - `install_lock_guard(sessions)`: a `before_flush` listener on a session factory that runs the same check
-  on every new, changed or deleted `Visit` and `Incident` (old and new dates), so no code path can bypass
-  it. `data.db.make_session_factory` should install it (see docs/billing.md).
+  on every new, changed or deleted `Visit` and `Incident` (old and new dates); `data.db.make_session_factory`
+  installs it.
+
+Both read `closed_month` and so cannot see a close that has not committed yet: the database has the last
+word (migration 0002's triggers, which wait for the month lock `billing close` holds; data/advisory.py).
 
 Rules: a visit belongs to the month of its `date`; an incident to the month of its `closed_at` (it is
 billed when it closes; a still-open incident opened in a closed month stays editable and is billed in

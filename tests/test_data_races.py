@@ -16,6 +16,7 @@ from billing_scenario import MONTH, NOW, TODAY, build
 from race_threads import Racer, blocked_behind, second_user
 from sqlalchemy import func, select
 
+from data.archive import delete_seat
 from data.billing import close_month, contract_lines
 from data.billing_rules import BillingRules
 from data.contracts import save_contract
@@ -97,6 +98,21 @@ def test_stale_seat_form_is_refused_by_name(database: Database) -> None:
             save_seat(s, _seat_values(13), seat_id=seat_id, office=s.get(Office, office_id), expected_version=opened)
     with database.sessions() as s:
         assert s.get(Seat, seat_id).count == 11  # type: ignore[union-attr]
+
+
+def test_deleting_a_seat_line_someone_changed_meanwhile_is_refused(database: Database) -> None:
+    """The seat list was shown with 10 PCs; someone made it 12; Del on the old line is refused, not applied."""
+    _office(database)
+    with database.sessions() as s:
+        seat = s.scalars(select(Seat)).one()
+        seat_id, shown = seat.id, seat.version
+    with database.transaction() as s:
+        s.get(Seat, seat_id).count = 12  # type: ignore[union-attr]
+    with pytest.raises(ConflictError, match="seat line 'PC' was changed by someone else"):
+        with database.transaction() as s:
+            delete_seat(s, seat_id, expected_version=shown)
+    with database.sessions() as s:
+        assert s.get(Seat, seat_id).count == 12  # type: ignore[union-attr]
 
 
 # --- 2. billing close against work slips --------------------------------------------------------------

@@ -257,3 +257,27 @@ async def test_notice_received_earlier_counts_from_its_day(database: Database) -
         await pilot.click("#confirm")
         await _settle(app, pilot)
     assert _contracts(database, BAKERY)[0][3] == dt.date(2026, 12, 1)
+
+
+async def test_contract_saved_by_someone_else_meanwhile_is_refused_under_start_month(
+    database: Database, monkeypatch: Any
+) -> None:
+    """Another admin's contract for the same client committed after this form's check ran (the race
+    window, simulated by skipping the check): the database refuses and the reason is under Start month."""
+    import data.contracts
+
+    app = _host(database, BAKERY)
+    async with app.run_test(size=SIZE) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ContractFormScreen)
+        monkeypatch.setattr(data.contracts, "_overlapping", lambda *_args: None)
+        _field(form, "start_month").value = "2026-12"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        assert "already has a contract running in this period" in _field(form, "start_month").error
+    with database.sessions() as s:
+        assert s.scalar(select(func.count(Contract.id))) == 40
