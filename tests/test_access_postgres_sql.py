@@ -250,7 +250,7 @@ def test_only_admins_manage_users_in_the_database(logins: dict[str, sa.Engine], 
         for sql in (
             f"SELECT {ACCESS_SCHEMA}.add_user('x_probe', 'admin', NULL, '{verifier}')",
             f"SELECT {ACCESS_SCHEMA}.set_password('{pg_desk.logins['k02']}', '{verifier}')",
-            f"SELECT {ACCESS_SCHEMA}.disable_user('{pg_desk.logins['admin']}')",
+            f"SELECT {ACCESS_SCHEMA}.set_login('{pg_desk.logins['admin']}', false)",
             f"ALTER ROLE {pg_desk.logins['k02']} PASSWORD '{verifier}'",
             f"GRANT {pg_desk.group_role('admin')} TO {pg_desk.logins[person]}",
         ):
@@ -270,6 +270,6 @@ def test_admin_cannot_touch_logins_outside_this_desk(logins: dict[str, sa.Engine
     """An admin changes only this desk's people: not the superuser, not the schema owner."""
     login = pg_desk.owner if target == "owner" else target
     verifier = "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy"
-    for sql in (f"SELECT {ACCESS_SCHEMA}.set_password('{login}', '{verifier}')", f"SELECT {ACCESS_SCHEMA}.disable_user('{login}')"):
+    for sql in (f"SELECT {ACCESS_SCHEMA}.set_password('{login}', '{verifier}')", f"SELECT {ACCESS_SCHEMA}.set_login('{login}', false)"):
         with logins["admin"].connect() as conn, pytest.raises(sa.exc.DBAPIError, match=message):
             conn.execute(sa.text(sql))

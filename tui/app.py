@@ -8,14 +8,16 @@ palette, the key list, the theme. Screens do the rest and receive an `AppContext
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from textual import on
+from textual.actions import ActionParseResult
 from textual.app import App
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 
 from data.access.identity import check_view, require
@@ -170,12 +172,19 @@ class ConciergeApp(App[None]):
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
 
-    def _handle_exception(self, error: Exception) -> None:
-        """A refusal by the database that no screen caught is one line, not the end of the app."""
-        if isinstance(error, AccessDenied):
-            self.notify(str(error), severity="error")
-            return
-        super()._handle_exception(error)
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Every key's action: a refusal by the database that the screen did not catch is one line (the
+        sentence of AccessDenied), not the end of the app."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except AccessDenied as exc:
+            self.notify(str(exc), severity="error")
+            return True
 
 
 def database_name(ctx: AppContext) -> str:

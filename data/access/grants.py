@@ -18,7 +18,7 @@ Functions in `desk_access` (all SECURITY DEFINER, owned by the schema owner, `se
 - `my_concierge_id()`, `served_client_ids()`: the concierge of `session_user` and the clients they
   serve (dedicated, or any visit of theirs); the row policies call them. The login is `session_user`,
   so `SET ROLE` does not change whose rows are shown.
-- `add_user`, `set_password`, `disable_user`, `enable_user`, `users()`: account management, for admins
+- `add_user`, `set_password`, `set_login` (disable/enable), `users()`: account management, for admins
   (and the schema owner, who adds the first admin). Passwords arrive as SCRAM-SHA-256 verifiers
   computed by the client (libpq), never as plain text.
 """
@@ -40,8 +40,7 @@ PREFIX_MAX = 40
 """Longest role prefix: `<prefix>_dispatcher` must stay within PostgreSQL's 63-byte names."""
 
 USER_FUNCTIONS = (
-    "add_user(text, text, text, text)", "set_password(text, text)", "disable_user(text)", "enable_user(text)",
-    "users()",
+    "add_user(text, text, text, text)", "set_password(text, text)", "set_login(text, boolean)", "users()",
 )
 """Account management: EXECUTE for the groups with the `users` capability."""
 ROW_FUNCTIONS = ("my_concierge_id()", "served_client_ids()")

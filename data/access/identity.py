@@ -124,7 +124,7 @@ def _holders(kind: Group) -> str:
 _DENIED = re.compile(r"permission denied for (table|sequence|function|schema|view|relation) ([\w.\"]+)")
 _POLICY = re.compile(r'row-level security policy for table "?(\w+)"?')
 _VERBS = {"SELECT": "read", "WITH": "read", "INSERT": "add", "UPDATE": "change", "DELETE": "delete"}
-_USER_FUNCTIONS = ("add_user", "set_password", "disable_user", "enable_user", "users", "require_admin")
+_USER_FUNCTIONS = ("add_user", "set_password", "set_login", "users", "require_admin")
 
 
 def denial(who: SignedIn | None, login: str, statement: str, message: str) -> str:

@@ -113,13 +113,8 @@ def set_password(conn: Connection, login: str, password: str) -> None:
     conn.execute(sa.text(f"SELECT {ACCESS_SCHEMA}.set_password(:login, :verifier)"), {"login": login, "verifier": verifier})
 
 
-def disable_user(conn: Connection, login: str) -> None:
-    """`login` can no longer sign in (NOLOGIN); its rights and concierge link stay for `enable_user`."""
+def set_login(conn: Connection, login: str, *, enabled: bool) -> None:
+    """`enabled=False`: `login` can no longer sign in (NOLOGIN); its rights and concierge link stay, so
+    `enabled=True` lets it in again. Nobody disables their own login."""
     _require_postgres(conn)
-    conn.execute(sa.text(f"SELECT {ACCESS_SCHEMA}.disable_user(:login)"), {"login": check_login(login)})
-
-
-def enable_user(conn: Connection, login: str) -> None:
-    """`login` may sign in again."""
-    _require_postgres(conn)
-    conn.execute(sa.text(f"SELECT {ACCESS_SCHEMA}.enable_user(:login)"), {"login": check_login(login)})
+    conn.execute(sa.text(f"SELECT {ACCESS_SCHEMA}.set_login(:login, :enabled)"), {"login": check_login(login), "enabled": enabled})

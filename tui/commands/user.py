@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from data.access.identity import SignedIn, require
-from data.access.users import NO_ACCOUNTS, add_user, check_login, disable_user, enable_user, list_users, parse_role, set_password
+from data.access.users import NO_ACCOUNTS, add_user, check_login, list_users, parse_role, set_login, set_password
 from data.db import Database
 from data.errors import DataError, ValidationError
 from tui.commands.common import DbOption, open_db, print_json
@@ -98,24 +98,23 @@ def register(app: typer.Typer) -> None:
             set_password(conn, login, password)
         typer.echo(f"new password set for {login}")
 
-    @user_app.command("disable")
-    def disable_cmd(login: LoginArg, db: DbOption = None) -> None:
-        """The person can no longer sign in (their role and concierge link stay; `user enable` undoes it)."""
+    def switch(login: str, db: str | None, enabled: bool) -> None:
         check_login(login)
         database = open_db(db)
         _manager(database)
         with database.engine.begin() as conn:
-            disable_user(conn, login)
+            set_login(conn, login, enabled=enabled)
+
+    @user_app.command("disable")
+    def disable_cmd(login: LoginArg, db: DbOption = None) -> None:
+        """The person can no longer sign in (their role and concierge link stay; `user enable` undoes it)."""
+        switch(login, db, False)
         typer.echo(f"{login} can no longer sign in (sessions already open end when they disconnect)")
 
     @user_app.command("enable")
     def enable_cmd(login: LoginArg, db: DbOption = None) -> None:
         """The person may sign in again."""
-        check_login(login)
-        database = open_db(db)
-        _manager(database)
-        with database.engine.begin() as conn:
-            enable_user(conn, login)
+        switch(login, db, True)
         typer.echo(f"{login} can sign in again")
 
     app.add_typer(user_app, name="user")

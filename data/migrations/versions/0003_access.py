@@ -134,23 +134,15 @@ BEGIN
   EXECUTE format('ALTER ROLE %I PASSWORD %L', p_login, p_verifier);
 END $$;
 
-CREATE FUNCTION {a}.disable_user(p_login text) RETURNS void
+CREATE FUNCTION {a}.set_login(p_login text, p_enabled boolean) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   PERFORM {a}.require_admin();
   PERFORM {a}.check_desk_user(p_login);
-  IF p_login = session_user THEN
+  IF p_login = session_user AND NOT p_enabled THEN
     RAISE EXCEPTION 'login %: you cannot disable your own login', p_login USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  EXECUTE format('ALTER ROLE %I NOLOGIN', p_login);
-END $$;
-
-CREATE FUNCTION {a}.enable_user(p_login text) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  PERFORM {a}.require_admin();
-  PERFORM {a}.check_desk_user(p_login);
-  EXECUTE format('ALTER ROLE %I LOGIN', p_login);
+  EXECUTE format('ALTER ROLE %I %s', p_login, CASE WHEN p_enabled THEN 'LOGIN' ELSE 'NOLOGIN' END);
 END $$;
 
 CREATE FUNCTION {a}.users() RETURNS TABLE (login text, kind text, concierge_code text, can_login boolean)
