@@ -247,3 +247,16 @@ async def test_new_request_form_saves_as_the_dispatcher(pg_desk: PgDesk) -> None
         after = conn.execute(sa.text("SELECT count(*) FROM visit_request")).scalar_one()
     engine.dispose()
     assert after == before + 1, errors(app)
+
+
+def test_the_concierges_client_searches_run_as_their_login(pg_desk: PgDesk) -> None:
+    """The palette's and the client picker's search (data.queries.list_clients for a concierge) reads nothing
+    k01 may not: K01's clients, without contract plans."""
+    from data.queries import list_clients
+
+    database = open_database(pg_desk.url("k01"))
+    with database.sessions() as session:
+        page = list_clients(session, search="", served_by="K01")
+    database.engine.dispose()
+    assert {r.name for r in page.rows} == _served_active(pg_desk)
+    assert all(r.plan is None for r in page.rows)
