@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from access_pg import PASSWORD as TEST_PASSWORD
 from access_pg import drop_database
 
+from data.access.users import add_user
 from data.db import Database, make_engine, make_session_factory, upgrade
 from data.models import Base
 
@@ -46,35 +48,49 @@ def postgres_base() -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(worker_id: str, postgres_base: str) -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for this test worker."""
-    admin = sa.create_engine(postgres_base, isolation_level="AUTOCOMMIT")
+def postgres_urls(worker_id: str, postgres_base: str) -> Iterator[tuple[str, str]]:
+    """(owner URL, admin URL) of a fresh, migrated PostgreSQL database for this test worker, set up as an
+    office does it: a schema-owner role owns the database and runs the migrations, and the tests sign in
+    as an admin's own login, so every test on PostgreSQL also checks that the admin's grants suffice."""
+    superuser = sa.create_engine(postgres_base, isolation_level="AUTOCOMMIT")
     name = f"concierge_test_{worker_id}".replace("-", "_")
-    with admin.connect() as conn:
-        drop_database(conn, name)
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(postgres_base).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
+    owner, admin = f"{name}_owner", f"{name}_a"
+    with superuser.connect() as conn:
+        drop_database(conn, name, (owner,))
+        conn.execute(sa.text(f"CREATE ROLE \"{owner}\" LOGIN CREATEROLE PASSWORD '{TEST_PASSWORD}'"))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" OWNER "{owner}"'))
+    base = sa.make_url(postgres_base).set(database=name, password=TEST_PASSWORD)
+    owner_url = base.set(username=owner).render_as_string(hide_password=False)
+    engine = make_engine(owner_url)
     upgrade(engine)
+    with engine.begin() as conn:
+        add_user(conn, admin, "admin", None, TEST_PASSWORD)
     engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        drop_database(conn, name)
-    admin.dispose()
+    yield owner_url, base.set(username=admin).render_as_string(hide_password=False)
+    with superuser.connect() as conn:
+        drop_database(conn, name, (owner,))
+    superuser.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_urls: tuple[str, str]) -> str:
+    """The test database as its admin signs in (not the superuser, not the owner)."""
+    return postgres_urls[1]
 
 
 @pytest.fixture(params=BACKENDS)
 def database(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
-    """An empty, migrated database; the test runs once per backend."""
+    """An empty, migrated database; the test runs once per backend (on PostgreSQL as an admin's login)."""
     if request.param == "sqlite":
         path = tmp_path / "test.sqlite3"
         shutil.copyfile(sqlite_template, path)
         url = f"sqlite:///{path}"
     else:
-        url = request.getfixturevalue("postgres_url")
+        owner_url, url = request.getfixturevalue("postgres_urls")
+        owner = make_engine(owner_url)
+        _truncate(owner)  # the owner's right: an admin may not TRUNCATE
+        owner.dispose()
     engine = make_engine(url)
-    if request.param == "postgresql":
-        _truncate(engine)
     yield Database(url=url, engine=engine, sessions=make_session_factory(engine))
     engine.dispose()
 
