@@ -47,3 +47,26 @@ async def test_a_refusal_nobody_caught_is_a_notification(demo_db: Database, monk
         await pilot.press("t")
         await settle(pilot)
         assert sentence in shown and app.is_running and isinstance(app.screen, DayScreen)
+
+
+async def test_a_refusal_naming_markup_like_text_shows_it_as_typed(demo_db: Database) -> None:
+    """A concierge code such as `K[/]1` is data: the refusal naming it is shown as typed, the app survives."""
+    from sqlalchemy import update
+
+    from data.models import Concierge
+
+    with demo_db.transaction() as session:
+        session.execute(update(Concierge).where(Concierge.code == "K01").values(code="K[/]1"))
+    app = desk(demo_db, "concierge:K[/]1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        refusal = list(app._notifications)[-1]
+        assert app.is_running and refusal.message == "you are using the app as concierge K[/]1: contracts are for admins"
+        assert not refusal.markup  # shown as typed; as markup, `[/]` would end the app with a MarkupError
+        with demo_db.transaction() as session:  # renamed meanwhile: the day's title says it is not found
+            session.execute(update(Concierge).where(Concierge.code == "K[/]1").values(code="K01"))
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert app.is_running and "concierge 'K[/]1' not found" in str(app.screen.query_one("#day-title").render())

@@ -107,7 +107,7 @@ class ConciergeApp(App[None]):
             return
         target = destination(name)
         if not self.ctx.role.can(target.capability):
-            self.notify(self.ctx.refusal(target.capability), severity="error")
+            self.notify(self.ctx.refusal(target.capability), severity="error", markup=False)
             return
         if target.needs_client and "client_id" not in arguments:
             from tui.screens.client_picker import ClientPickerScreen
@@ -183,7 +183,7 @@ class ConciergeApp(App[None]):
         try:
             return await super().run_action(action, default_namespace, namespaces)
         except AccessDenied as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return True
 
 
