@@ -15,6 +15,9 @@
 - totals per tax rate by `pricing` (tax rounded down once per rate per invoice);
 - a `ClosedMonth` row locks the month (see data/locks.py).
 
+Dates (business days, issue and due dates) live in data/billing_calendar.py, the invoice lines of each
+plan in data/invoice_lines.py.
+
 Closing races nothing: it first takes the month's lock (data/advisory.py), so a work slip or incident of
 the month saved by someone else is either committed before the close reads anything (and invoiced) or
 waits and is then refused by the database (migration 0002's trigger).
@@ -26,47 +29,26 @@ ended yet, or bad issuer settings, raise before anything is written.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
-import jpholiday
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.advisory import lock_month_for_close
-from data.billing_rules import BillingRules, FeeLine, OfficeSeats, load_rules
+from data.billing_calendar import invoice_dates
+from data.billing_rules import BillingRules, load_rules
 from data.errors import NotFoundError, ValidationError
-from data.incidents import assess_month, contract_terms, month_incidents
+from data.invoice_lines import contract_lines
 from data.locks import month_label, month_start
-from data.models import (
-    ClosedMonth,
-    Contract,
-    Invoice,
-    InvoiceLine,
-    Office,
-    Setting,
-    Visit,
-    VisitRequest,
-)
+from data.models import ClosedMonth, Contract, Invoice, InvoiceLine, Setting
 
 RulesFor = Callable[[Contract], BillingRules]
 
 ISSUER_KEYS = ("issuer_name", "issuer_registration_number", "issuer_address", "bank_account")
 REGISTRATION_NUMBER = re.compile(r"^T\d{13}$")
-NONROUTINE_RATE_KEY = "nonroutine_hourly_rate"
-DEFAULT_NONROUTINE_RATE = Decimal(8000)
-"""Net yen per hour of non-routine work when neither the tariff nor the settings give a rate."""
-NONROUTINE_STEP_MINUTES = 30
-"""Non-routine work is billed per started half hour of the visit's actual (else planned) duration."""
-BANK_HOLIDAYS = ((12, 31), (1, 2), (1, 3))
-"""Days banks are closed besides weekends and public holidays (銀行休業日)."""
-
-LEVEL_LABELS = {"feather": "フェザー"}
-SEAT_PCS = "pc"
-SEAT_SERVER = "server"
 
 
 @dataclass(frozen=True)
@@ -92,7 +74,7 @@ class CloseResult:
         return f"{month_label(self.month)} {verb}: {len(self.invoices)} invoices, ¥{gross:,} in total (tax included)"
 
 
-# --- dates ------------------------------------------------------------------------------------------
+# --- months -----------------------------------------------------------------------------------------
 
 
 def parse_month(text: str) -> dt.date:
@@ -101,39 +83,6 @@ def parse_month(text: str) -> dt.date:
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValidationError(f"month: {text!r} is not a month (YYYY-MM)", field="month")
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def next_month(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
-def is_business_day(day: dt.date) -> bool:
-    """Weekdays that are neither Japanese public holidays nor bank holidays (31 Dec, 2-3 Jan)."""
-    return day.weekday() < 5 and not jpholiday.is_holiday(day) and (day.month, day.day) not in BANK_HOLIDAYS
-
-
-def first_business_day(month: dt.date) -> dt.date:
-    day = month_start(month)
-    while not is_business_day(day):
-        day += dt.timedelta(days=1)
-    return day
-
-
-def add_month(day: dt.date) -> dt.date:
-    """The same day one month later (the last day of a shorter month)."""
-    following = next_month(day.replace(day=1))
-    last = (next_month(following) - dt.timedelta(days=1)).day
-    return following.replace(day=min(day.day, last))
-
-
-def invoice_dates(month: dt.date) -> tuple[dt.date, dt.date]:
-    """(issue date, due date) of the invoice for `month`: due one month after issue, moved to the next
-    business day when that is a weekend or (bank) holiday, since payment is by bank transfer."""
-    issue = first_business_day(next_month(month))
-    due = add_month(issue)
-    while not is_business_day(due):
-        due += dt.timedelta(days=1)
-    return issue, due
 
 
 def invoice_number(contract: Contract, month: dt.date) -> str:
@@ -157,24 +106,7 @@ def issuer_settings(session: Session) -> dict[str, str]:
     return {key: values[key].strip() for key in ISSUER_KEYS}
 
 
-def nonroutine_rate(session: Session, rules: BillingRules) -> Decimal:
-    """Hourly rate of non-routine work: the tariff's, else the setting, else DEFAULT_NONROUTINE_RATE."""
-    rate = rules.nonroutine_hourly_rate()
-    if rate is not None:
-        return rate
-    setting = session.get(Setting, NONROUTINE_RATE_KEY)
-    if setting is None:
-        return DEFAULT_NONROUTINE_RATE
-    try:
-        value = Decimal(setting.value.replace(",", "").strip())
-    except ArithmeticError:
-        raise ValidationError(f"{NONROUTINE_RATE_KEY}: {setting.value!r} is not an amount", field=NONROUTINE_RATE_KEY) from None
-    if value < 0 or value != value.to_integral_value():
-        raise ValidationError(f"{NONROUTINE_RATE_KEY}: {setting.value!r} is not a whole, non-negative yen amount", field=NONROUTINE_RATE_KEY)
-    return value
-
-
-# --- which contracts, which records -----------------------------------------------------------------
+# --- which contracts --------------------------------------------------------------------------------
 
 
 def billed_contracts(session: Session, month: dt.date) -> list[Contract]:
@@ -186,135 +118,6 @@ def billed_contracts(session: Session, month: dt.date) -> list[Contract]:
         if (c.cancelled_effective is None and c.status == "active")
         or (c.cancelled_effective is not None and month < month_start(c.cancelled_effective))
     ]
-
-
-def office_seats(office: Office) -> OfficeSeats:
-    """An office's seats on record as the quote's input: Windows PCs and servers; others flagged."""
-    pcs = servers = other = 0
-    for seat in office.seats:
-        if seat.kind not in (SEAT_PCS, SEAT_SERVER):
-            continue
-        if seat.os != "windows":
-            other += seat.count
-        elif seat.kind == SEAT_PCS:
-            pcs += seat.count
-        else:
-            servers += seat.count
-    return OfficeSeats(name=office.name, lat=office.lat, lon=office.lon, pcs=pcs, servers=servers, other_seats=other)
-
-
-def done_visits(session: Session, client_id: int, month: dt.date) -> list[Visit]:
-    """Done visits of a client dated in `month`, in date order."""
-    query = (
-        select(Visit)
-        .join(VisitRequest, Visit.request_id == VisitRequest.id)
-        .where(
-            VisitRequest.client_id == client_id,
-            Visit.status == "done",
-            Visit.date >= month,
-            Visit.date < next_month(month),
-        )
-        .order_by(Visit.date, Visit.planned_start, Visit.id)
-    )
-    return list(session.scalars(query))
-
-
-def worked_minutes(visit: Visit) -> int:
-    if visit.actual_start is not None and visit.actual_end is not None and visit.actual_end > visit.actual_start:
-        return int((visit.actual_end - visit.actual_start).total_seconds() // 60)
-    return max(0, int((visit.planned_end - visit.planned_start).total_seconds() // 60))
-
-
-# --- lines ------------------------------------------------------------------------------------------
-
-
-def seat_plan_lines(session: Session, contract: Contract, month: dt.date, rules: BillingRules) -> list[FeeLine]:
-    options = contract.options or {}
-    variant = str(options.get("variant", "per_cluster"))
-    if variant not in ("per_cluster", "two_tier"):
-        raise ValidationError(f"variant: contract {contract.id} has unknown seat-plan variant {variant!r}", field="variant")
-    offices = [office_seats(o) for o in contract.client.offices]
-    if not offices:
-        raise ValidationError(f"offices: client {contract.client.code} has no office to bill", field="offices")
-    lines = list(rules.seat_plan_lines(
-        offices, variant=variant, rounding=str(options.get("rounding", "half")), service_hours=list(contract.service_hours or ()),
-    ))
-    visits = done_visits(session, contract.client_id, month)
-    routine = [v for v in visits if v.request.routine]
-    if variant == "two_tier" and routine:
-        fee = rules.spot_fee()
-        days = ", ".join(sorted({f"{v.date:%m/%d}" for v in routine}))
-        lines.append(FeeLine(
-            label="スポット訪問料 (spot visits)", basis=f"{len(routine)} done visits: {days}",
-            quantity=Decimal(len(routine)), unit_price=fee, net=fee * len(routine),
-        ))
-    rate: Decimal | None = None
-    for visit in visits:
-        if visit.request.routine:
-            continue
-        rate = rate if rate is not None else nonroutine_rate(session, rules)
-        minutes = worked_minutes(visit)
-        hours = Decimal(max(1, math.ceil(minutes / NONROUTINE_STEP_MINUTES)) * NONROUTINE_STEP_MINUTES) / 60
-        lines.append(FeeLine(
-            label=f"非日常業務 (non-routine work) {visit.date:%m/%d}",
-            basis=f"{visit.request.description or 'visit'}: {minutes} min, billed per started {NONROUTINE_STEP_MINUTES} min",
-            quantity=hours.normalize() if hours == hours.to_integral_value() else hours,
-            unit_price=rate, net=(rate * hours).quantize(Decimal(1), rounding=ROUND_DOWN),
-        ))
-    return lines
-
-
-def _months_since(start: dt.date, month: dt.date) -> int:
-    return (month.year - start.year) * 12 + month.month - start.month
-
-
-def incident_plan_lines(
-    session: Session, contract: Contract, month: dt.date, rules: BillingRules, now: dt.datetime
-) -> list[FeeLine]:
-    billing, scope, maximum = contract_terms(contract, rules)
-    lines: list[FeeLine] = []
-    one = Decimal(1)
-    if billing == "monthly":
-        fee = rules.monthly_base_fee(scope, maximum)
-        lines.append(FeeLine(label=f"月額サポート料 (monthly plan, {scope}, up to {maximum} incidents)",
-                             basis=f"{month_label(month)}", quantity=one, unit_price=fee, net=fee))
-    elif _months_since(month_start(contract.start_month), month) % 12 == 0:
-        fee = rules.annual_base_fee(scope)
-        until = add_month(month.replace(day=1))
-        for _ in range(10):
-            until = add_month(until)
-        lines.append(FeeLine(label=f"年額サポート基本料 (annual plan, {scope})",
-                             basis=f"{month_label(month)} to {month_label(until)}", quantity=one, unit_price=fee, net=fee))
-    persons = {i.id: i.person for i in month_incidents(session, contract, month)}
-    for a in assess_month(session, contract, month, rules=rules, now=now, store=True):
-        level = LEVEL_LABELS.get(a.level, f"レベル{a.level}")
-        notes = [a.reason]
-        if a.beyond_maximum:
-            notes.append(f"beyond the monthly maximum of {maximum}")
-        notes.extend(a.notes)
-        if a.billed < a.fee:
-            notes.append(f"fee {a.fee} capped at the limit {a.limit}")
-        elif a.fee > a.limit:
-            notes.append(f"continued beyond the limit {a.limit}")
-        lines.append(FeeLine(label=f"インシデント #{a.incident_id} {level}", basis="; ".join(notes),
-                             quantity=one, unit_price=a.billed, net=a.billed))
-        if a.chart_fee or a.chart_counted:
-            how = "consumed one monthly incident" if a.chart_counted else "paid at the annual-plan level-3 price"
-            if a.chart_beyond_maximum:
-                how += f", beyond the monthly maximum of {maximum}"
-            who = persons.get(a.incident_id) or "employee"
-            lines.append(FeeLine(label=f"カルテ作成 (chart) {who}", basis=f"first personal use, incident #{a.incident_id}; {how}",
-                                 quantity=one, unit_price=a.chart_fee, net=a.chart_fee))
-    return lines
-
-
-def contract_lines(
-    session: Session, contract: Contract, month: dt.date, rules: BillingRules, now: dt.datetime
-) -> list[FeeLine]:
-    """Every line of the contract's invoice for `month`."""
-    if contract.plan == "concierge_seats":
-        return seat_plan_lines(session, contract, month, rules)
-    return incident_plan_lines(session, contract, month, rules, now)
 
 
 # --- closing ----------------------------------------------------------------------------------------

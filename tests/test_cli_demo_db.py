@@ -118,3 +118,25 @@ def test_a_newer_concierge_desk_database_is_named_so(tmp_path: Path, capsys: pyt
         conn.execute("UPDATE alembic_version SET version_num = '0099'")
     code, _, err = run(capsys, "db", "upgrade", "--db", str(path))
     assert code == 2 and "newer version of Concierge Desk (schema 0099)" in err
+
+
+def test_make_demo_rebuilds_its_own_demo_file_but_nothing_else_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --db, `concierge demo` (what `make demo` runs) rebuilds demo.sqlite3 in the data directory:
+    a file from before demo databases were marked (schema 0001) is replaced; an unmarked one is not."""
+    import tui.commands.demo
+
+    monkeypatch.setattr(tui.commands.demo, "default_sqlite_path", lambda: tmp_path / "concierge.sqlite3")
+    path = tmp_path / "demo.sqlite3"
+    _concierge_db(path, demo=False)
+    code, _, err = run(capsys, "demo", "--no-ui")
+    assert code == 2 and "is not a demo database" in err
+    assert _clients(path) == ["本物の顧客"]
+    path.unlink()
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine, "0001")
+    engine.dispose()
+    code, _, err = run(capsys, "demo", "--no-ui", "--today", "2026-11-25")
+    assert code == 0, err
+    assert len(_clients(path)) == 40

@@ -10,7 +10,8 @@ from billing_fakes import FakeRules
 from billing_scenario import MONTH, NOW, TODAY, build
 from sqlalchemy import func, select
 
-from data.billing import close_month, first_business_day, get_invoice, invoice_dates, list_invoices, parse_month
+from data.billing import close_month, get_invoice, list_invoices, parse_month
+from data.billing_calendar import first_business_day, invoice_dates
 from data.billing_rules import BillingRules
 from data.db import Database
 from data.errors import LockedError, ValidationError

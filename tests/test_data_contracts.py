@@ -8,12 +8,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from data.contract_rows import contract_rows, count_contracts
 from data.contracts import (
     cancel_contract,
     cancellation_terms,
     contract_form_values,
-    contract_rows,
-    count_contracts,
     earliest_cancellation,
     parse_notice_day,
     save_contract,

@@ -199,6 +199,7 @@ def test_sqlite_busy_for_too_long_is_a_sentence(tmp_path: object) -> None:
     url = f"sqlite:///{tmp_path / 'busy.sqlite3'}"
     engine = make_engine(url)
     upgrade(engine)
+    engine.dispose()  # new connections only, each waiting 50 ms instead of 5 s
     sa.event.listen(engine, "connect", lambda conn, _rec: conn.execute("PRAGMA busy_timeout=50"))
     database = Database(url=url, engine=engine, sessions=make_session_factory(engine))
     holder = sqlite3.connect(tmp_path / "busy.sqlite3", isolation_level=None)

@@ -17,11 +17,12 @@ from race_threads import Racer, blocked_behind, second_user
 from sqlalchemy import func, select
 
 from data.archive import delete_seat
-from data.billing import close_month, contract_lines
+from data.billing import close_month
 from data.billing_rules import BillingRules
 from data.contracts import save_contract
 from data.db import Database
 from data.errors import ConflictError, LockedError, ValidationError
+from data.invoice_lines import contract_lines
 from data.models import Client, Contract, Invoice, Office, Seat, Visit, VisitRequest
 from data.queries import client_detail
 from data.records import save_client, save_seat

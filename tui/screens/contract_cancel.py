@@ -9,9 +9,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from data.contract_rows import ContractRow
 from data.contracts import (
     CancellationTerms,
-    ContractRow,
     cancel_contract,
     choose_effective,
     format_month,

@@ -9,7 +9,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 
 from data.concierges import ClientChoice, client_choice
-from data.contracts import CancellationTerms, ContractRow, contract_rows, count_contracts, format_month, withdraw_cancellation
+from data.contract_rows import ContractRow, contract_rows, count_contracts
+from data.contracts import CancellationTerms, format_month, withdraw_cancellation
 from data.errors import DataError
 from tui.context import AppContext
 from tui.screens.contract_cancel import CancelContractDialog

@@ -27,9 +27,10 @@ class ConfirmDialog(ModalScreen[bool]):
     DEFAULT_CSS = """
     ConfirmDialog { align: center middle; }
     ConfirmDialog > Vertical {
-        width: auto; max-width: 70; min-width: 40; height: auto;
+        width: 70; max-width: 100%; height: auto;
         border: thick $warning; background: $surface; padding: 1 2;
     }
+    ConfirmDialog Label { width: 100%; }
     ConfirmDialog .confirm-detail { color: $text-muted; margin-top: 1; }
     ConfirmDialog Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
     ConfirmDialog Button { margin-left: 2; }
