@@ -180,7 +180,8 @@ def upgrade() -> None:
         return
     prefix = _prefix(conn)
     groups = [f"{prefix}_{kind}" for kind in ("admin", "dispatcher", "concierge")]
-    taken = conn.execute(sa.text("SELECT rolname FROM pg_roles WHERE rolname = ANY(:names)"), {"names": groups}).scalars().all()
+    existing = set(conn.execute(sa.text("SELECT rolname FROM pg_roles WHERE rolname = ANY(:names)"), {"names": groups}).scalars())
+    taken = [g for g in groups if g in existing]  # named in a fixed order: admin, dispatcher, concierge
     if taken:
         raise DatabaseError(
             f"role {taken[0]} already exists on this server (another database uses the role prefix {prefix!r}): "
