@@ -9,7 +9,7 @@ schema, and refuses one whose schema is older or newer than this version of the 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +22,18 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from data.errors import BusyError, ConflictError, DatabaseError, DataError
+from data.access.owner import check_may_upgrade
+from data.errors import AccessDenied, BusyError, ConflictError, DatabaseError, DataError
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-SCHEMA_HEAD = "0002"
+    from data.access.identity import SignedIn
+
+AskPassword = Callable[[str], str | None]
+"""Asks the person for a password (the prompt names login and server); None when nobody can answer."""
+
+SCHEMA_HEAD = "0003"
 """The newest migration in data/migrations/versions (a test keeps it equal to Alembic's head). Checking a
 database at this revision needs no Alembic import, which keeps the app's start-up short."""
 
@@ -128,14 +134,20 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return factory
 
 
-def alembic_config(engine: Engine | None = None) -> Config:
-    """An Alembic configuration pointing at the packaged migrations (no alembic.ini needed)."""
+def alembic_config(engine: Engine | None = None, *, role_prefix: str | None = None) -> Config:
+    """An Alembic configuration pointing at the packaged migrations (no alembic.ini needed).
+
+    `role_prefix` names the PostgreSQL group roles when migration 0003 creates them (default: the
+    database name; see data/access/grants.py).
+    """
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if engine is not None:
         config.attributes["engine"] = engine
+    if role_prefix:
+        config.attributes["role_prefix"] = role_prefix
     return config
 
 
@@ -156,11 +168,11 @@ def current_revision(engine: Engine) -> str | None:
         return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", *, role_prefix: str | None = None) -> None:
     """Bring the database schema to `revision` (default: the newest)."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    command.upgrade(alembic_config(engine, role_prefix=role_prefix), revision)
 
 
 def _connect_check(engine: Engine) -> None:
@@ -170,6 +182,30 @@ def _connect_check(engine: Engine) -> None:
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseError(f"cannot open {_describe(engine.url)}: {reason}") from exc
+
+
+def _needs_password(error: OperationalError) -> bool:
+    return "no password supplied" in str(error.orig)
+
+
+def _connect(url: str, ask_password: AskPassword | None) -> Engine:
+    """An engine on `url` that can connect; asks for the password when the server wants one and none
+    came with the URL, `PGPASSWORD` or `~/.pgpass` (libpq reads those itself)."""
+    engine = make_engine(url)
+    try:
+        _connect_check(engine)
+    except DatabaseError as exc:
+        cause = exc.__cause__
+        if ask_password is None or not isinstance(cause, OperationalError) or not _needs_password(cause):
+            raise
+        parsed = engine.url
+        engine.dispose()
+        password = ask_password(f"Password for {parsed.username or os.environ.get('PGUSER', '')}@{parsed.host or 'localhost'}: ")
+        if not password:
+            raise
+        engine = make_engine(parsed.set(password=password).render_as_string(hide_password=False))
+        _connect_check(engine)
+    return engine
 
 
 OUR_TABLES = frozenset({"client", "concierge", "visit_request", "closed_month", "invoice_line"})
@@ -223,6 +259,10 @@ def check_schema(engine: Engine, *, create_if_empty: bool = True) -> None:
         return
     if state == "empty":
         if create_if_empty:
+            try:
+                check_may_upgrade(engine)
+            except AccessDenied as exc:
+                raise DatabaseError(f"{_describe(engine.url)} is empty: {exc}") from None
             upgrade(engine)
             return
         raise DatabaseError(f"{_describe(engine.url)} is empty: run `concierge db upgrade`")
@@ -234,13 +274,13 @@ def check_schema(engine: Engine, *, create_if_empty: bool = True) -> None:
     raise refusal(engine, state, revision)
 
 
-def upgrade_checked(engine: Engine) -> tuple[str | None, str | None]:
+def upgrade_checked(engine: Engine, *, role_prefix: str | None = None) -> tuple[str | None, str | None]:
     """`concierge db upgrade`: (revision before, after); refuses another application's or a newer database."""
     state, revision = schema_state(engine)
     if state in ("newer", "foreign"):
         raise refusal(engine, state, revision)
     if state != "current":
-        upgrade(engine)
+        upgrade(engine, role_prefix=role_prefix)
     return revision, current_revision(engine)
 
 
@@ -251,6 +291,8 @@ class Database:
     url: str
     engine: Engine
     sessions: sessionmaker[Session]
+    signed_in: SignedIn | None = None
+    """PostgreSQL: the login and its role in this database (data.access.identity); None on SQLite."""
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -301,12 +343,32 @@ def _operational(exc: OperationalError, sqlite: bool) -> OperationalError | Data
     return exc
 
 
-def open_database(target: str | None = None, *, migrate: bool = True) -> Database:
-    """Resolve, connect, check (and for a new database create) the schema; return the Database."""
+def open_database(
+    target: str | None = None,
+    *,
+    migrate: bool = True,
+    need: str | None = None,
+    ask_password: AskPassword | None = None,
+) -> Database:
+    """Resolve, connect, check (and for a new database create) the schema; return the Database.
+
+    On PostgreSQL the login's role is read (`Database.signed_in`); `need` names a capability of
+    data.access.matrix the login must have (AccessDenied otherwise), and every permission error the
+    database raises later becomes an AccessDenied sentence naming the person. `ask_password` is
+    called when the server wants a password that the URL, PGPASSWORD and ~/.pgpass do not give.
+    """
+    from data.access.identity import explain_refusals, require, signed_in
+
     url = resolve_url(target)
-    engine = make_engine(url)
+    engine = _connect(url, ask_password)
     if migrate:
         check_schema(engine)
-    else:
-        _connect_check(engine)
-    return Database(url=url, engine=engine, sessions=make_session_factory(engine))
+    who: SignedIn | None = None
+    if engine.dialect.name == "postgresql" and migrate:
+        with engine.connect() as conn:
+            who = signed_in(conn)
+        explain_refusals(engine, who)
+    if need is not None:
+        require(who, need)
+    return Database(url=engine.url.render_as_string(hide_password=False), engine=engine,
+                    sessions=make_session_factory(engine), signed_in=who)

@@ -35,3 +35,7 @@ class GeocodeError(ValidationError):
 
 class BusyError(DataError):
     """The database stayed busy with another user's change for longer than we wait; nothing was written."""
+
+
+class AccessDenied(DataError):
+    """The signed-in person's role may not do this; the message says who they are and who may."""

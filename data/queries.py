@@ -221,11 +221,18 @@ def list_clients(
     with_fees: bool = False,
     tariff_path: str | None = None,
     today: dt.date | None = None,
+    with_plans: bool | None = None,
 ) -> ClientPage:
     """A page of clients matching `search` (words in name, kana or code), sorted by `sort`.
 
     `with_fees` adds the monthly fee of seat-plan clients (see `monthly_fees`; `today` dates old devices).
+    `with_plans` reads each client's contract plan; by default not for a concierge (`served_by`), who
+    may not read contracts (data.access.matrix).
     """
+    if with_plans is None:
+        with_plans = served_by is None
+    if sort == "plan" and not with_plans:
+        sort = "name"
     where: list[ColumnElement[bool]] = []
     clause = _search_clause(search)
     if clause is not None:
@@ -248,7 +255,7 @@ def list_clients(
     key = sort_keys[sort]
     order = [key.desc() if descending else key.asc(), Client.id]
     ids = list(session.scalars(select(Client.id).where(*where).order_by(*order).offset(offset).limit(limit)))
-    rows = client_rows(session, ids)
+    rows = client_rows(session, ids, with_plans=with_plans)
     if with_fees:
         fees = monthly_fees(session, ids, tariff_path=tariff_path, today=today)
         rows = [_with_fee(r, fees.get(r.id)) for r in rows]
@@ -259,8 +266,8 @@ def _with_fee(row: ClientRow, fee: Decimal | None) -> ClientRow:
     return ClientRow(**{**row.__dict__, "monthly_fee": fee})
 
 
-def client_rows(session: Session, ids: Sequence[int]) -> list[ClientRow]:
-    """The list lines of these clients, in the order of `ids`."""
+def client_rows(session: Session, ids: Sequence[int], *, with_plans: bool = True) -> list[ClientRow]:
+    """The list lines of these clients, in the order of `ids` (`with_plans`: read their contract plans)."""
     if not ids:
         return []
     office_counts: dict[int, int] = {
@@ -285,7 +292,7 @@ def client_rows(session: Session, ids: Sequence[int]) -> list[ClientRow]:
         select(Contract.client_id, Contract.plan)
         .where(Contract.client_id.in_(ids), Contract.status == "active")
         .order_by(Contract.start_month)
-    ):
+    ) if with_plans else ():
         plans[cid] = plan  # the newest active contract wins
     base = {
         row.id: row
@@ -343,13 +350,14 @@ def monthly_fees(
     return fees
 
 
-def client_detail(session: Session, client_id: int) -> ClientDetail:
-    """Everything the client detail view shows: offices with seats, contracts, open requests."""
+def client_detail(session: Session, client_id: int, *, with_contracts: bool = True) -> ClientDetail:
+    """Everything the client detail view shows: offices with seats, contracts (unless `with_contracts`
+    is False: a concierge may not read them), open requests."""
     client = session.get(Client, client_id)
     if client is None:
         raise NotFoundError(f"client {client_id} no longer exists")
     offices = tuple(office_row(o) for o in client.offices)
-    contracts = tuple(
+    contracts = () if not with_contracts else tuple(
         ContractRow(
             id=c.id, plan=c.plan, start_month=c.start_month, service_hours=tuple(c.service_hours or ()),
             status=c.status, cancelled_effective=c.cancelled_effective, minimum_months=c.minimum_months,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from access_pg import drop_database
 
 from data.db import SCHEMA_HEAD, current_revision, make_engine, upgrade
 from data.errors import DatabaseError
@@ -39,13 +40,13 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path, worker_id: str)
     name = f"concierge_migrate_{worker_id}".replace("-", "_")
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(conn, name)  # and the group roles migration 0003 made for it (roles outlive databases)
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine = make_engine(sa.make_url(base).set(database=name).render_as_string(hide_password=False))
     yield engine
     engine.dispose()
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(conn, name)
     admin.dispose()
 
 

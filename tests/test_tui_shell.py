@@ -73,7 +73,7 @@ async def test_concierge_cannot_reach_billing_or_other_concierges(demo_db: Datab
         app.open("contracts")
         await settle(pilot)
         assert app.screen is home
-        assert any("not open to the concierge role" in n.message for n in app._notifications)
+        assert any(n.message == "you are using the app as concierge K01: contracts are for admins" for n in app._notifications)
 
 
 async def test_concierge_sees_only_the_clients_they_serve(demo_db: Database) -> None:

@@ -8,18 +8,21 @@ palette, the key list, the theme. Screens do the rest and receive an `AppContext
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from textual import on
+from textual.actions import ActionParseResult
 from textual.app import App
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 
+from data.access.identity import check_view, require
 from data.db import Database, open_database
-from data.errors import DataError, NotFoundError
+from data.errors import AccessDenied, DataError, NotFoundError
 from data.queries import active_concierges
 from data.route import find_concierge
 from tui.context import AppContext, Role
@@ -68,7 +71,7 @@ class ConciergeApp(App[None]):
         except DataError as exc:
             self.notify(f"Could not read the concierges: {exc}", severity="error")
             concierges = []
-        self.push_screen(RolePickerScreen(concierges), self.role_picked)
+        self.push_screen(RolePickerScreen(concierges, signed_in=self.ctx.signed_in), self.role_picked)
 
     def role_picked(self, role: Role | None) -> None:
         if role is None:
@@ -104,7 +107,7 @@ class ConciergeApp(App[None]):
             return
         target = destination(name)
         if not self.ctx.role.can(target.capability):
-            self.notify(f"{target.title} is not open to the {self.ctx.role.kind} role.", severity="error")
+            self.notify(self.ctx.refusal(target.capability), severity="error", markup=False)
             return
         if target.needs_client and "client_id" not in arguments:
             from tui.screens.client_picker import ClientPickerScreen
@@ -143,12 +146,8 @@ class ConciergeApp(App[None]):
         self.open(name)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "go":  # not from inside a dialog: answer it first
-            return (
-                self.role_chosen
-                and not isinstance(self.screen, ModalScreen)
-                and self.ctx.role.can(destination(str(parameters[0])).capability)
-            )
+        if action == "go":  # not from inside a dialog: answer it first; a refused screen says why (open)
+            return self.role_chosen and not isinstance(self.screen, ModalScreen)
         if action == "go_back":
             return len(self.screen_stack) > 2 and not isinstance(self.screen, ModalScreen)
         return True
@@ -173,13 +172,27 @@ class ConciergeApp(App[None]):
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
 
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Every key's action: a refusal by the database that the screen did not catch is one line (the
+        sentence of AccessDenied), not the end of the app."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except AccessDenied as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return True
+
 
 def database_name(ctx: AppContext) -> str:
-    """The database file name (SQLite) or host/name (PostgreSQL) for the title bar."""
+    """The database file name (SQLite) or login@host/name (PostgreSQL) for the title bar."""
     url = ctx.db.engine.url
     if url.get_backend_name() == "sqlite":
         return Path(url.database or "memory").name
-    return f"{url.host}/{url.database}"
+    return f"{url.username}@{url.host}/{url.database}" if url.username else f"{url.host}/{url.database}"
 
 
 def make_app(ctx: AppContext, *, pick_role: bool = False) -> ConciergeApp:
@@ -188,23 +201,45 @@ def make_app(ctx: AppContext, *, pick_role: bool = False) -> ConciergeApp:
 
 
 def resolve_role(database: Database, role: str | None) -> Role:
-    """`--as` checked against the database: concierge:K01 or concierge:佐々木 亮 (full name) → that concierge."""
-    chosen = Role.parse(role) if role else Role("admin")
+    """`--as` checked against the database: concierge:K01 or concierge:佐々木 亮 (full name) → that concierge.
+
+    On PostgreSQL the login decides: without `--as` the login's own role; with it, only a narrower
+    view (an admin may look as a dispatcher or a concierge, a concierge only as themselves), else
+    AccessDenied with one line.
+    """
+    who = database.signed_in
+    require(who, "day")  # a user of this database at all (and a concierge login linked to a concierge)
+    if role is None:
+        if who is not None and who.group is not None:
+            return Role(who.group, who.concierge_code)
+        return Role("admin")
+    chosen = Role.parse(role)
     if chosen.kind == "concierge" and chosen.concierge_code:
         with database.sessions() as session:
             try:
-                return Role("concierge", find_concierge(session, chosen.concierge_code).code)
+                chosen = Role("concierge", find_concierge(session, chosen.concierge_code).code)
             except NotFoundError as exc:
+                check_view(who, "concierge", chosen.concierge_code)  # a concierge login: not yourself
                 raise DataError(f"--as {role}: {exc}") from None
+    check_view(who, chosen.kind, chosen.concierge_code)
     return chosen
 
 
 def run_app(db_target: str | None, role: str | None, *, clock: Callable[[], dt.datetime] | None = None) -> None:
-    """`concierge [--db …] [--as …]`: open the database, then the app (role picker without `--as`)."""
-    database = open_database(db_target)
+    """`concierge [--db …] [--as …]`: open the database, then the app.
+
+    The role picker shows when `--as` is not given and there is a choice to make: on SQLite, or for
+    an admin or dispatcher login (their own role and the narrower ones); a concierge login goes
+    straight to their day.
+    """
+    from tui.commands.common import prompt_password
+
+    database = open_database(db_target, ask_password=prompt_password)
     chosen = resolve_role(database, role)
+    who = database.signed_in
+    pick = role is None and (who is None or who.group != "concierge")
     ctx = AppContext(database, chosen, clock=clock) if clock else AppContext(database, chosen)
-    make_app(ctx, pick_role=role is None).run()
+    make_app(ctx, pick_role=pick).run()
 
 
 __all__ = ["ConciergeApp", "make_app", "resolve_role", "run_app"]

@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tui.commands.incident",
     "tui.commands.billing",
     "tui.commands.route",
+    "tui.commands.user",
 )
 
 USER_ERRORS: tuple[type[BaseException], ...] = (DataError, DispatchError, PricingError)
@@ -61,6 +62,17 @@ def fail(message: str, code: int = 2) -> None:
     raise SystemExit(code)
 
 
+def permission_refused(exc: BaseException) -> str | None:
+    """A permission error of the database that reached the top (open_database turns the others into
+    AccessDenied sentences): one line instead of the SQL."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) != "42501":
+        return None
+    from data.access.identity import denial
+
+    return denial(None, "", getattr(exc, "statement", "") or "", str(orig))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `concierge` console script."""
     app = build_app()
@@ -81,6 +93,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if os.environ.get("CONCIERGE_DEBUG"):
             raise
+        refused = permission_refused(exc)
+        if refused:
+            fail(refused)
         fail(f"internal error: {type(exc).__name__}: {exc} (set CONCIERGE_DEBUG=1 for details)", 1)
     if isinstance(result, int) and result:
         raise SystemExit(result)

@@ -9,22 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
 
+from data.access.identity import SignedIn
+from data.access.matrix import GROUPS, Group, allows, capabilities_of, capability
 from data.db import Database
 
-RoleKind = Literal["admin", "dispatcher", "concierge"]
+RoleKind = Group
 
-#: What each role may open. A concierge sees their own day and the clients they serve, nothing else.
-#: "manage_clients" = add, edit and archive clients, offices and seats (the others only read them).
-CAPABILITIES: dict[str, frozenset[str]] = {
-    "admin": frozenset({
-        "clients", "offices", "seats", "concierges", "contracts", "quote", "billing", "board", "day", "requests",
-        "manage_clients",
-    }),
-    "dispatcher": frozenset({"clients", "offices", "seats", "concierges", "board", "day", "requests"}),
-    "concierge": frozenset({"clients", "offices", "seats", "day"}),
-}
+#: What each role may open, from the role matrix (data/access/matrix.py; docs/access.md). A concierge
+#: sees their own day and the clients they serve, nothing else. "manage_clients" = add, edit and archive
+#: clients, offices and seats; "manage_concierges" = add, edit and deactivate concierges.
+CAPABILITIES: dict[str, frozenset[str]] = {group: capabilities_of(group) for group in GROUPS}
 
 
 @dataclass(frozen=True)
@@ -45,12 +40,16 @@ class Role:
         raise ValueError(f"{text!r} is not admin, dispatcher or concierge:CODE")
 
     def can(self, capability: str) -> bool:
-        """True when this role may open the screen/action named `capability` (see CAPABILITIES)."""
-        return capability in CAPABILITIES[self.kind]
+        """True when this role may open the screen/action named `capability` (data.access.matrix)."""
+        return allows(self.kind, capability)
 
     def sees_concierge(self, code: str) -> bool:
         """A concierge sees only their own day/route; admin and dispatcher see everyone's."""
         return self.kind != "concierge" or code == self.concierge_code
+
+    def words(self) -> str:
+        """"admin", "dispatcher", "concierge K01" (for sentences)."""
+        return f"concierge {self.concierge_code}" if self.kind == "concierge" else self.kind
 
     def __str__(self) -> str:
         return f"concierge:{self.concierge_code}" if self.kind == "concierge" else self.kind
@@ -76,3 +75,17 @@ class AppContext:
 
     def today(self) -> dt.date:
         return self.clock().date()
+
+    @property
+    def signed_in(self) -> SignedIn | None:
+        """The PostgreSQL login using the app (None on SQLite, where the role is only a choice)."""
+        return self.db.signed_in
+
+    def refusal(self, name: str) -> str:
+        """One line for a refused capability: who is using the app and who may do it."""
+        rule = capability(name).rule()
+        who = self.signed_in
+        if who is None:
+            return f"you are using the app as {self.role.words()}: {rule}"
+        looking = "" if self.role.kind == who.group else f", looking as {self.role.words()}"
+        return f"you are signed in as {who.describe()}{looking}: {rule}"

@@ -10,11 +10,10 @@ import typer
 
 from data.billing import close_month, get_invoice, list_invoices, parse_month, summarize
 from data.clock import business_now, business_today
-from data.db import open_database
 from data.incidents import fee_limit_notices
 from data.invoice_export import invoice_document, invoice_markdown, write_invoice
 from data.locks import install_lock_guard, month_label
-from tui.commands.common import DbOption, print_json
+from tui.commands.common import DbOption, open_db, print_json
 
 MonthArg = Annotated[str, typer.Argument(help="Billing month, YYYY-MM.", show_default=False)]
 InvoiceArg = Annotated[str, typer.Argument(help="Invoice number (INV-YYYYMM-NNNNN) or id.", show_default=False)]
@@ -44,7 +43,7 @@ def register(app: typer.Typer) -> None:
         """Invoice every billed contract for MONTH and lock the month (closing again changes nothing)."""
         day = _today(today)
         target = parse_month(month)
-        database = open_database(db)
+        database = open_db(db, "billing")
         install_lock_guard(database.sessions)
         now = dt.datetime.combine(day, business_now().time())
         with database.transaction() as session:
@@ -71,7 +70,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """List invoices (number, client, month, net, tax, total)."""
         target = parse_month(month) if month else None
-        database = open_database(db)
+        database = open_db(db, "billing")
         with database.transaction() as session:
             rows = []
             for invoice in list_invoices(session, month=target):
@@ -90,7 +89,7 @@ def register(app: typer.Typer) -> None:
     @billing.command("show")
     def show_cmd(invoice: InvoiceArg, db: DbOption = None, as_json: JsonOption = False) -> None:
         """Show one invoice with all qualified-invoice fields."""
-        database = open_database(db)
+        database = open_db(db, "billing")
         with database.transaction() as session:
             document = invoice_document(session, get_invoice(session, invoice))
         if as_json:
@@ -108,7 +107,7 @@ def register(app: typer.Typer) -> None:
         """Export an invoice as a Markdown document (--md FILE) and/or a CSV of its lines (--csv FILE)."""
         if md is None and csv is None:
             raise typer.BadParameter("give --md FILE or --csv FILE (or both)", param_hint="--md/--csv")
-        database = open_database(db)
+        database = open_db(db, "billing")
         with database.transaction() as session:
             document = invoice_document(session, get_invoice(session, invoice))
         for path, kind in ((md, "md"), (csv, "csv")):
@@ -124,7 +123,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Incidents whose fee reached its limit and wait for the client's answer: stop or continue?"""
         target = parse_month(month) if month else None
-        database = open_database(db)
+        database = open_db(db, "billing")
         with database.transaction() as session:
             notices = fee_limit_notices(session, month=target)
         rows = [{"incident": n.incident_id, "client": n.client_name, "person": n.person, "fee": int(n.fee),

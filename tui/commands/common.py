@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from data.db import Database
 
 DbOption = Annotated[
     str | None,
@@ -41,3 +44,20 @@ def parse_day(text: str, option: str = "--date") -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD, today or tomorrow)", param_hint=option) from None
+
+
+def prompt_password(prompt: str) -> str | None:
+    """Ask for a database password on the terminal (None when there is no terminal to ask on)."""
+    if not sys.stdin.isatty():
+        return None
+    import getpass
+
+    return getpass.getpass(prompt)
+
+
+def open_db(db: str | None, need: str | None = None) -> Database:
+    """Open `--db` for a command that needs capability `need` (data.access.matrix): on PostgreSQL the
+    login must have it, else one line "you are signed in as k01, a concierge: billing is for admins"."""
+    from data.db import open_database
+
+    return open_database(db, need=need, ask_password=prompt_password)

@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 
 from data.csvio import KINDS, export_csv, import_csv
-from data.db import open_database
 from data.records import default_geocoder
-from tui.commands.common import DbOption
+from tui.commands.common import DbOption, open_db
 
 KindArg = Annotated[str, typer.Argument(help=f"What to import/export: {', '.join(KINDS)}.", show_default=False)]
 FileArg = Annotated[Path, typer.Argument(help="CSV file.", show_default=False)]
@@ -30,7 +29,7 @@ def register(app: typer.Typer) -> None:
         kind = _kind(kind)
         if not file.is_file():
             raise typer.BadParameter(f"{file} does not exist", param_hint="FILE")
-        database = open_database(db)
+        database = open_db(db, "manage_concierges" if kind == "concierges" else "manage_clients")
         with database.transaction() as session:
             report = import_csv(session, kind, file, encoding=encoding, geocoder=default_geocoder())
         typer.echo(report.summary())
@@ -39,7 +38,7 @@ def register(app: typer.Typer) -> None:
     def export_cmd(kind: KindArg, file: FileArg, db: DbOption = None, encoding: EncodingOption = "utf-8") -> None:
         """Export all records of KIND to a CSV file (the same columns import reads)."""
         kind = _kind(kind)
-        database = open_database(db)
+        database = open_db(db, "concierges" if kind == "concierges" else "clients")
         with database.transaction() as session:
             count = export_csv(session, kind, file, encoding=encoding)
         typer.echo(f"{kind}: {count} rows written to {file}")

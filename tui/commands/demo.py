@@ -14,7 +14,7 @@ from data.clock import business_today
 from data.db import current_revision, default_sqlite_path, open_database, resolve_url
 from data.demo import generate_demo, is_demo, is_empty
 from data.errors import DataError
-from tui.commands.common import DbOption
+from tui.commands.common import DbOption, open_db
 
 
 def demo_target(db: str | None) -> str:
@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
             for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
                 if leftover.exists():
                     os.remove(leftover)
-        database = open_database(target)
+        database = open_db(target, "demo")
         with database.transaction() as session:
             if not is_empty(session):
                 raise DataError(f"{database.describe()} already holds data; demo data needs an empty database")

@@ -22,12 +22,12 @@ def plan_date(
     db: str | None, day: dt.date, *, time_limit: float, seed: int, workers: int, out: Path | None, as_json: bool, commit: bool
 ) -> int:
     """Plan `day` from the database; print a summary with names (or JSON); write it with `commit`."""
-    from data.db import open_database
     from data.planning import commit_plan, load_day, plan_with_excluded, unplanned_texts
     from dispatch.jsonio import dump_plan
     from dispatch.solve import SolveParams, solve
+    from tui.commands.common import open_db
 
-    database = open_database(db)
+    database = open_db(db, "board")
     with database.sessions() as session:
         snapshot = load_day(session, day)
     params = SolveParams(time_limit=time_limit, seed=seed, workers=workers)

@@ -25,7 +25,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from data.db import open_database
 from data.quotes import client_quote_inputs, save_quote
 from data.records import client_by_code, default_geocoder
 from pricing.conditions import SERVICE_HOURS, VISITING
@@ -33,7 +32,7 @@ from pricing.errors import PricingError
 from pricing.money import format_yen
 from pricing.quote import COMPARE, PER_CLUSTER, TWO_TIER, OfficeInput, Quote, QuoteOptions, quote
 from pricing.tariff import ROUNDINGS, Tariff, load_tariff
-from tui.commands.common import DbOption, print_json
+from tui.commands.common import DbOption, open_db, print_json
 
 TARIFF_ENV = "CONCIERGE_TARIFF"
 DEFAULT_LAT, DEFAULT_LON = 35.6812, 139.7671
@@ -331,7 +330,7 @@ def register(app: typer.Typer) -> None:
         contract_start = _parse_start(start)
         tariff = _load_tariff(tariff_file)
 
-        database = open_database(db) if (client or save) else None
+        database = open_db(db, "quote") if (client or save) else None
         client_id: int | None = None
         if client is not None:
             assert database is not None

@@ -23,12 +23,19 @@ def register(app: typer.Typer) -> None:
         day = parse_day(date)
         if ics is not None and as_json:
             raise typer.BadParameter("give --ics or --json, not both", param_hint="--ics/--json")
-        from data.db import open_database
+        from data.access.identity import own_day_only
+        from data.errors import NotFoundError
         from data.route import concierge_day, route_ics, route_json, route_text
+        from tui.commands.common import open_db
 
-        database = open_database(db)
+        database = open_db(db, "day")
         with database.sessions() as session:
-            route = concierge_day(session, concierge, day)
+            try:
+                route = concierge_day(session, concierge, day)
+            except NotFoundError:
+                own_day_only(database.signed_in, None)  # a concierge does not see the others at all
+                raise
+        own_day_only(database.signed_in, route.concierge)
         if ics is not None:
             ics.write_bytes(route_ics(route))
             typer.echo(f"wrote {len(route.stops)} events for {route.concierge} on {day.isoformat()} to {ics}")

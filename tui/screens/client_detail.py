@@ -106,7 +106,7 @@ class ClientDetailScreen(Screen[None]):
                 if role.kind == "concierge" and not client_served(session, self.client_id, role.concierge_code or ""):
                     self.post_message(self.LoadFailed(f"this client is not one you serve ({role})"))
                     return
-                detail = client_detail(session, self.client_id)
+                detail = client_detail(session, self.client_id, with_contracts=role.can("contracts"))
         except DataError as exc:
             self.post_message(self.LoadFailed(str(exc)))
             return

@@ -115,6 +115,14 @@ class ClientsScreen(Screen[None]):
     def shows_fees(self) -> bool:
         return self.ctx.role.can("quote")
 
+    @property
+    def shows_plans(self) -> bool:
+        return self.ctx.role.can("contract_plans")
+
+    def shown(self, key: str) -> bool:
+        """The fee column is for roles that quote, the plan column for those that may read contracts."""
+        return (key != "fee" or self.shows_fees) and (key != "plan" or self.shows_plans)
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label(self.heading(), id="clients-title", classes="screen-title")
@@ -132,7 +140,7 @@ class ClientsScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#clients", DataTable)
         for key, label, width in COLUMNS:
-            if key == "fee" and not self.shows_fees:
+            if not self.shown(key):
                 continue
             table.add_column(label, key=key, width=width or self.name_width())
         self.reload()
@@ -144,7 +152,7 @@ class ClientsScreen(Screen[None]):
 
     # -- loading ----------------------------------------------------------------------------------
     def name_width(self) -> int:
-        fixed = sum(w + 2 for k, _, w in COLUMNS if w and (k != "fee" or self.shows_fees))
+        fixed = sum(w + 2 for k, _, w in COLUMNS if w and self.shown(k))
         return max(16, self.app.size.width - fixed - 6)  # 2 for padding, 2 for the scrollbar, 2 spare
 
     @on(Resize)
@@ -173,7 +181,7 @@ class ClientsScreen(Screen[None]):
             with self.ctx.db.sessions() as session:
                 page = list_clients(
                     session, search=search, sort=self.sort, descending=self.descending, offset=offset, limit=PAGE,
-                    include_archived=self.show_archived, served_by=served,
+                    include_archived=self.show_archived, served_by=served, with_plans=self.shows_plans,
                 )
         except DataError as exc:
             self.post_message(self.LoadFailed(str(exc)))
@@ -253,7 +261,7 @@ class ClientsScreen(Screen[None]):
             Text(str(row.offices), justify="right"),
             Text(str(row.pcs), justify="right"),
             Text(str(row.servers), justify="right"),
-            PLAN_LABELS.get(row.plan or "", row.plan or "—"),
+            *([PLAN_LABELS.get(row.plan or "", row.plan or "—")] if self.shows_plans else []),
             row.dedicated or "",
         ]
         if self.shows_fees:
@@ -316,7 +324,7 @@ class ClientsScreen(Screen[None]):
                 self.set_sort(key)
 
     def action_next_sort(self) -> None:
-        order = [s for s in CLIENT_SORTS if s != "code"]
+        order = [s for s in CLIENT_SORTS if s != "code" and self.shown(s)]
         index = order.index(self.sort) if self.sort in order else -1
         self.set_sort(order[(index + 1) % len(order)])
 

@@ -1,4 +1,4 @@
-"""The admin's list of concierges with a detail pane; add, edit, deactivate."""
+"""The list of concierges with a detail pane; admins add, edit and deactivate, dispatchers only read."""
 
 from __future__ import annotations
 
@@ -37,6 +37,12 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
     filter_placeholder = "/ Filter by name, skill, area, client…"
     what_plural = "concierges"
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Adding, editing and (de)activating concierges is for admins; a dispatcher only reads the list."""
+        if action in ("new", "edit", "toggle_active"):
+            return self.ctx.role.can("manage_concierges")
+        return True
+
     def on_mount(self) -> None:
         table = self.query_one("#table", DataTable)
         table.add_columns("code", "name", "skills", "days", "hours", "max", "active")
@@ -65,7 +71,8 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
         row = self._selected()
         detail = self.query_one("#detail", Static)
         if row is None:
-            detail.update("No concierge selected.\nPress n to add one.")
+            adds = "\nPress n to add one." if self.ctx.role.can("manage_concierges") else ""
+            detail.update(f"No concierge selected.{adds}")
             return
         dedicated = "\n".join(f"  {name}" for name in row.dedicated) or "  (none)"
         detail.update(

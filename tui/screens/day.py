@@ -174,12 +174,13 @@ class DayScreen(Screen[None]):
                 self.route = concierge_day(session, self.code, self.day)
         except DataError as exc:
             self.route = None
-            title.update(f"My day — {exc}")
+            title.update(Text(f"My day — {exc}"))  # names and codes are data, not markup
             self._show_detail()
             return
         route = self.route
         travel = route.travel_seconds // 60
-        title.update(f"{route.concierge} {route.name} — {route.date:%a %d %b %Y} — {len(route.stops)} stops, travel {travel // 60}h{travel % 60:02d}")
+        title.update(Text(f"{route.concierge} {route.name} — {route.date:%a %d %b %Y} — {len(route.stops)} stops, "
+                          f"travel {travel // 60}h{travel % 60:02d}"))
         for n, s in enumerate(route.stops, 1):
             state = Text(STATUS_WORDS.get(s.status, s.status), style=STATUS_STYLE.get(s.status, ""))
             label = f"{s.client} {s.office}"
