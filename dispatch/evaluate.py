@@ -10,6 +10,7 @@ under this evaluator by dropping the fewest, least important visits. The indepen
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from dispatch import kernels
 from dispatch.costs import DEDICATED_PENALTY, ArcCost
-from dispatch.instance import INF, K_DED, K_FROM, K_LOAD, K_PEN, K_RATE, K_REQ, K_SVC, V_BD, V_CAP, V_END, V_MAX, V_SS, V_START, Instance, build_instance
+from dispatch.instance import INF, K_DED, K_FROM, K_LOAD, K_NWIN, K_PEN, K_RATE, K_REQ, K_SVC, V_BD, V_CAP, V_END, V_MAX, V_SS, V_START, Instance, build_instance
 from dispatch.nodes import Nodes, Travel, build_travel
 from dispatch.plan import Plan, PlanStatus, Reason, ReasonCode, Route, Stop, Unplanned, arrival_time
 from dispatch.problem import DispatchProblem, Urgency
@@ -47,6 +48,22 @@ class Evaluator:
         self.arc_cost: ArcCost = arc_cost
         self.inst: Instance = build_instance(problem, self.travel, arc_cost, self.nodes)
         self.day_start = min((c.shift_start for c in problem.concierges), default=0)
+
+    def not_before(self, starts: Mapping[int, int]) -> Evaluator:
+        """A copy whose visits k in `starts` may not start before starts[k] (seconds): their windows are
+        clipped (a visit whose every window would close keeps its own)."""
+        ws, we, vis = self.inst.ws.copy(), self.inst.we.copy(), self.inst.vis.copy()
+        for k, nb in starts.items():
+            n = int(vis[k, K_NWIN])
+            keep = [(max(int(a), nb), int(b)) for a, b in zip(ws[k, :n], we[k, :n], strict=True) if b >= nb]
+            if keep:
+                ws[k], we[k] = INF, -INF
+                ws[k, : len(keep)] = [a for a, _ in keep]
+                we[k, : len(keep)] = [b for _, b in keep]
+                vis[k, K_NWIN] = len(keep)
+        out = copy.copy(self)
+        out.inst = self.inst._replace(ws=ws, we=we, vis=vis)
+        return out
 
     # --- one route ---------------------------------------------------------------------------------
     def schedule(self, v: int, seq: Sequence[int]) -> Schedule | None:

@@ -53,6 +53,8 @@ def _candidates(I: Any, N: Any, S: Any, k: int, full: bool, ruined: Any, nruined
             nc += 1
     if full:
         for j in range(N.neigh.shape[1]):
+            if N.neigh[k, j] < 0:
+                break
             v = S.where[N.neigh[k, j]]
             if v >= 0 and not mark[v] and I.allowed[k, v] and nc < cap:
                 mark[v] = True

@@ -83,7 +83,7 @@ def ruin(I: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -> 
             rs = I.row[seed]
             for j in range(K):
                 k = N.neigh[seed, j]
-                if S.where[k] >= 0 and not I.vis[k, K_LOCK]:
+                if k >= 0 and S.where[k] >= 0 and not I.vis[k, K_LOCK]:
                     cand[nc] = k
                     tr = I.tmat[0, rs, I.row[k]] + I.tmat[0, I.row[k], rs]
                     score[nc] = tr + TIME_WEIGHT * abs(_start_of(I, S, k) - t0)
@@ -109,6 +109,8 @@ def ruin(I: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -> 
             max_len = max(1, min(10, q // 2))
             for j in range(-1, N.neigh.shape[1]):
                 k = seed if j < 0 else N.neigh[seed, j]
+                if k < 0:
+                    break
                 v = S.where[k]
                 if v < 0 or I.vis[k, K_LOCK] or nrem >= q:
                     continue
@@ -132,6 +134,8 @@ def ruin(I: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -> 
         if seed >= 0:
             for j in range(-1, N.neigh.shape[1]):
                 k = seed if j < 0 else N.neigh[seed, j]
+                if k < 0:
+                    break
                 v = S.where[k]
                 if v < 0 or I.vis[k, K_LOCK]:
                     continue

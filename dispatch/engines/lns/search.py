@@ -82,6 +82,8 @@ def run_chunk(
         for i in range(nrem):
             for j in range(N.neigh.shape[1]):
                 k = N.neigh[removed[i], j]
+                if k < 0:
+                    break
                 if npend - nrem < pend.shape[0] - removed.shape[0] and S.where[k] < 0 and not mark[k]:
                     mark[k] = True
                     pend[npend] = k
@@ -148,6 +150,19 @@ class Lns:
         pend = np.zeros(batch, dtype=np.int64)
         full = np.ones(batch, dtype=np.bool_)
         build_batches(inst, self.near, sol, arr, batch, pend, full, np.zeros(1, dtype=np.int64), recreate_work(batch, CAND_MAX, m))
+        return routes_of(sol)
+
+    def fill(self, routes: Sequence[Sequence[int]], order: Sequence[int]) -> list[list[int]]:
+        """Valid `routes` with the visits of `order` that are not in them inserted where they fit (regret-2)."""
+        inst = self.inst
+        sol = sol_from_routes(inst, routes)
+        arr = np.asarray([k for k in order if sol.where[k] < 0], dtype=np.int64)
+        if len(arr):
+            batch = max(1, min(BUILD_BATCH, len(arr)))
+            pend = np.zeros(batch, dtype=np.int64)
+            full = np.ones(batch, dtype=np.bool_)
+            work = recreate_work(batch, CAND_MAX, inst.n_concierges)
+            build_batches(inst, self.near, sol, arr, batch, pend, full, np.zeros(1, dtype=np.int64), work)
         return routes_of(sol)
 
     def improve(
