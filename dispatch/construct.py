@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dispatch.costs import MOVE_TIME_PER_SECOND, unplanned_penalty
 from dispatch.engines.lns.search import Lns
 from dispatch.evaluate import Evaluator
-from dispatch.instance import K_PEN, K_REQ, K_URG
-from dispatch.problem import Urgency
+from dispatch.instance import K_PEN, K_REQ, K_SVC, K_URG
+from dispatch.problem import Urgency, Visit
 
 #: Re-planning: adding a visit to a route that already has visits (cost units, like 30 minutes of travel).
 ROUTE_TOUCH_COST = 1800
@@ -59,7 +59,9 @@ def _insertion_cost(ev: Evaluator, v: int, seq: list[int], k: int, old: Sequence
     return cost
 
 
-def insert(ev: Evaluator, routes: Sequence[Sequence[int]], only: Sequence[int], *, eject: bool = False, disruption: bool = False) -> tuple[Routes, list[int]]:
+def insert(
+    ev: Evaluator, routes: Sequence[Sequence[int]], only: Sequence[int], *, eject: bool = False, disruption: bool = False
+) -> tuple[Routes, list[int]]:
     """Insert the visits `only` (most important first) into `routes` at their cheapest feasible positions;
     returns the routes and the visits left out (see the module docstring)."""
     cur = [list(r) for r in routes]
@@ -96,8 +98,14 @@ def insert(ev: Evaluator, routes: Sequence[Sequence[int]], only: Sequence[int], 
         _, v, seq = best
         cur[v] = seq
         if disruption:
-            committed[v] = [s for j, s in zip(seq, ev.schedule(v, seq).starts, strict=True) if j != k]  # type: ignore[union-attr]
+            sch = ev.schedule(v, seq)
+            committed[v] = list(sch.starts) if sch is not None else []
     return cur, left
+
+
+def _movable(visit: Visit) -> bool:
+    """May re-planning push this visit out (not required, done, in progress or pinned)?"""
+    return not visit.required and not visit.fixed and visit.pinned is None
 
 
 def _insert_ejecting(ev: Evaluator, cur: Routes, k: int, day_start: int) -> list[int] | None:
@@ -115,17 +123,14 @@ def _insert_ejecting(ev: Evaluator, cur: Routes, k: int, day_start: int) -> list
             removed: list[int] = []
             penalty = 0.0
             while len(removed) < EJECT_MAX:
-                movable = [
-                    j for j in seq
-                    if j != k and not visits[j].required and not visits[j].fixed and visits[j].pinned is None and URGENCY_RANK[visits[j].urgency] > rank
-                ]
+                movable = [j for j in seq if j != k and _movable(visits[j]) and URGENCY_RANK[visits[j].urgency] > rank]
                 if not movable:
                     break
                 options = []
                 for j in movable:
                     trial = [x for x in seq if x != j]
                     ok = ev.violation(v, trial) is None and ev.schedule(v, trial) is not None
-                    options.append((not ok, unplanned_penalty(visits[j], day_start) / (1 + int(ev.inst.vis[j, 0])), j, trial))
+                    options.append((not ok, unplanned_penalty(visits[j], day_start) / (1 + int(ev.inst.vis[j, K_SVC])), j, trial))
                 options.sort(key=lambda o: (o[0], o[1]))
                 infeasible, _, j, seq = options[0]
                 removed.append(j)

@@ -18,7 +18,25 @@ import numpy as np
 
 from dispatch import kernels
 from dispatch.costs import DEDICATED_PENALTY, ArcCost
-from dispatch.instance import INF, K_DED, K_FROM, K_LOAD, K_NWIN, K_PEN, K_RATE, K_REQ, K_SVC, V_BD, V_CAP, V_END, V_MAX, V_SS, V_START, Instance, build_instance
+from dispatch.instance import (
+    INF,
+    K_DED,
+    K_FROM,
+    K_LOAD,
+    K_NWIN,
+    K_PEN,
+    K_RATE,
+    K_REQ,
+    K_SVC,
+    V_BD,
+    V_CAP,
+    V_END,
+    V_MAX,
+    V_SS,
+    V_START,
+    Instance,
+    build_instance,
+)
 from dispatch.nodes import Nodes, Travel, build_travel
 from dispatch.plan import Plan, PlanStatus, Reason, ReasonCode, Route, Stop, Unplanned, arrival_time
 from dispatch.problem import DispatchProblem, Urgency

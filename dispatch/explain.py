@@ -111,6 +111,10 @@ def _unreachable(ev: Evaluator, k: int, able: list[int]) -> Reason:
     return Reason(ReasonCode.WINDOW_UNREACHABLE, detail)
 
 
+def _pin_start(visit: Visit) -> int:
+    return visit.pinned.start if visit.pinned is not None and visit.pinned.start is not None else 0
+
+
 def _pinned_conflict(ev: Evaluator, k: int) -> Reason | None:
     """PINNED_CONFLICT when a pinned visit does not fit with that concierge's other fixed or pinned visits."""
     visit = ev.problem.visits[k]
@@ -121,10 +125,11 @@ def _pinned_conflict(ev: Evaluator, k: int) -> Reason | None:
         j for j, o in enumerate(ev.problem.visits)
         if j != k and o.pinned is not None and o.pinned.concierge == visit.pinned.concierge and o.pinned.start is not None
     ]
-    seq = sorted([*others, k], key=lambda j: ev.problem.visits[j].pinned.start)  # type: ignore[union-attr]
+    seq = sorted([*others, k], key=lambda j: _pin_start(ev.problem.visits[j]))
     if ev.schedule(v, seq) is not None:
         return None
-    return Reason(ReasonCode.PINNED_CONFLICT, {"concierge": visit.pinned.concierge, "start": visit.pinned.start, "with": [ev.problem.visits[j].id for j in others]})
+    detail = {"concierge": visit.pinned.concierge, "start": visit.pinned.start, "with": [ev.problem.visits[j].id for j in others]}
+    return Reason(ReasonCode.PINNED_CONFLICT, detail)
 
 
 def _displacement(ev: Evaluator, plan_routes: list[list[int]], k: int, able: list[int]) -> Reason:
@@ -227,7 +232,8 @@ def reason_text(reason: Reason, problem: DispatchProblem | None = None) -> str:
         who = d.get("concierges") or []
         able = f" ({_names(who)})" if who else ""
         if displace:
-            return f"the concierges able to serve it{able} are fully booked; fitting it in would displace {_names(displace)} from {d.get('concierge')}"
+            room = f"fitting it in would displace {_names(displace)} from {d.get('concierge')}"
+            return f"the concierges able to serve it{able} are fully booked; {room}"
         return f"the concierges able to serve it{able} are fully booked"
     return "the search stopped before it could be placed"
 

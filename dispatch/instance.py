@@ -52,7 +52,7 @@ class Instance(NamedTuple):
         return int(self.veh.shape[0])
 
 
-def _stack(mats: list[npt.NDArray[np.integer]]) -> npt.NDArray[np.int64]:
+def _stack(mats: list[npt.NDArray[np.integer]]) -> npt.NDArray[np.integer]:
     """[profile, row, row] int64; a view (no copy) for the usual single int64 matrix."""
     if len(mats) == 1 and mats[0].dtype == np.int64 and mats[0].flags.c_contiguous:
         return mats[0][np.newaxis]
@@ -86,9 +86,10 @@ def build_instance(problem: DispatchProblem, travel: Travel | None = None, arc_c
     nodes = nodes or Nodes.of(problem)
     travel = travel or build_travel(problem, nodes)
     profiles = sorted(set(travel.vehicle_profile)) or [""]
+    tmat: npt.NDArray[np.integer]
+    cmat: npt.NDArray[np.integer]
     if not travel.seconds:
-        tmat = np.zeros((1, 1, 1), dtype=np.int64)
-        cmat = tmat
+        tmat = cmat = np.zeros((1, 1, 1), dtype=np.int64)
     else:
         tmat = _stack([travel.seconds[p] for p in profiles])
         source = travel.seconds if arc_cost == "seconds" else travel.meters

@@ -78,7 +78,9 @@ class Best:
                 self.report(total, sum(len(r) for r in routes))
 
 
-def run_worker(ctx: Context, worker: int, recipe: str, deadline: float, should_stop: StopFn | None, report: Callable[[int, int], None] | None) -> Best:
+def run_worker(
+    ctx: Context, worker: int, recipe: str, deadline: float, should_stop: StopFn | None, report: Callable[[int, int], None] | None
+) -> Best:
     """Run the engines of `recipe` ("lns", "pyvrp+lns", ...) one after the other until `deadline`."""
     params = ctx.params
     best = Best(ctx.ev, ctx.start, report)

@@ -121,7 +121,8 @@ def test_travel_matrix_file_replaces_the_json_matrix(tmp_path: Path, capsys: pyt
     met = np.array(d["travel"]["matrix"]["meters"], dtype=np.int64)
     np.save(tmp_path / "m.npy", np.stack([sec, met]))
     out = tmp_path / "plan.json"
-    code, _ = run_cli(["--problem", str(FIXTURE), "--travel-matrix", str(tmp_path / "m.npy"), "--workers", "1", "--time-limit", "2", "--out", str(out)], capsys)
+    args = ["--problem", str(FIXTURE), "--travel-matrix", str(tmp_path / "m.npy"), "--workers", "1", "--time-limit", "2", "--out", str(out)]
+    code, _ = run_cli(args, capsys)
     plan = json.loads(out.read_text())
     legs = [(s["travel_seconds"], s["travel_meters"]) for r in plan["routes"] for s in r["stops"] if s["travel_meters"]]
     assert code == 0 and legs and all(t % 2 == 0 and t == 2 * m * 6 // 10 for t, m in legs)

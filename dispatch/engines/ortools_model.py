@@ -190,12 +190,12 @@ def build_model(
         if not allowed[k].any() or not ws:
             routing.VehicleVar(idx).SetValues([-1])  # nobody may serve it, or its windows are all outside the day
         else:
-            cumul.SetRange(ws[0][0], max(b for _, b in ws))
+            cumul.SetRange(ws[0][0], max(hi for _, hi in ws))
             reach = ws[0][1]
-            for a, b in ws[1:]:
-                if a > reach + 1:
-                    cumul.RemoveInterval(reach + 1, a - 1)
-                reach = max(reach, b)
+            for lo, hi in ws[1:]:
+                if lo > reach + 1:
+                    cumul.RemoveInterval(reach + 1, lo - 1)
+                reach = max(reach, hi)
             if not allowed[k].all():
                 routing.VehicleVar(idx).SetValues([-1, *np.flatnonzero(allowed[k]).tolist()])
         routing.AddVariableMinimizedByFinalizer(cumul)

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from dispatch.costs import SECONDS_PER_MINUTE, ArcCost, unplanned_penalty
+from dispatch.costs import SECONDS_PER_MINUTE, unplanned_penalty
 from dispatch.engines.base import Job, Routes
 from dispatch.evaluate import Evaluator
 from dispatch.instance import allowed_matrix
@@ -162,10 +162,13 @@ def pyvrp_data(ev: Evaluator, relaxed: bool) -> tuple[Any, list[list[int]], list
         d = travel.node_seconds(name) if ev.arc_cost == "seconds" else travel.node_meters(name)
         t = travel.node_seconds(name)
         if relaxed:
-            member = groups.index(g)
-            banned = [k for k in visits if not allowed[k, member]]
+            group_members = [j for j in range(len(cs)) if groups[j] == g and travel.vehicle_profile[j] == name]
+            shared = np.asarray(allowed[:, group_members].all(axis=1))  # what every member of the group may serve
+            banned = np.array([k for k in visits if not shared[k]], dtype=np.int64)
             d[:, banned] = FORBIDDEN
             t[:, banned] = FORBIDDEN
+            d[banned, banned] = 0
+            t[banned, banned] = 0
         dist.append(d)
         dur.append(t)
     locations = [Location(x=0.0, y=0.0) for _ in range(travel.n_nodes)]

@@ -210,7 +210,7 @@ def load_matrix_file(path: Path, where: str = "travel.matrix_file") -> Matrix:
 
 
 def _date(r: Reader) -> str | None:
-    text = r.get("date", str, None)
+    text: str | None = r.get("date", str, None)
     if text is None:
         return None
     try:
@@ -241,7 +241,8 @@ def parse_problem(data: Any, base: Path | None = None) -> DispatchProblem:
     if matrix is None and profile is None:
         raise DispatchError("travel: needs a profile, a matrix or a matrix_file")
     hhmm = False
-    concierges, off = [], []
+    concierges: list[Concierge] = []
+    off: list[Concierge] = []
     for k, c in enumerate(r.get("concierges", list)):
         con, h, is_off = _concierge(c, f"concierges[{k}]")
         (off if is_off else concierges).append(con)

@@ -17,37 +17,37 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit  # type: ignore[import-untyped]
+from numba import njit
 
 from dispatch.engines.lns.state import REQUIRED_PENALTY, best_insertion, insert_at
-from dispatch.instance import INF, K_PEN, K_REQ, K_SVC, K_URG
+from dispatch.instance import K_PEN, K_REQ, K_SVC, K_URG
 
 #: Recreate flavours (indices of the operator weights).
 REGRET2, REGRET3, VALUE, GREEDY = 0, 1, 2, 3
 N_RECREATE = 4
 
 
-@njit(cache=True)  # type: ignore[misc]
-def penalty_of(I: Any, k: int) -> int:
+@njit(cache=True)
+def penalty_of(ins: Any, k: int) -> int:
     """What leaving visit k out costs inside the LNS."""
-    return REQUIRED_PENALTY if I.vis[k, K_REQ] else I.vis[k, K_PEN]
+    return REQUIRED_PENALTY if ins.vis[k, K_REQ] else ins.vis[k, K_PEN]
 
 
-@njit(cache=True)  # type: ignore[misc]
-def tier_of(I: Any, k: int) -> int:
+@njit(cache=True)
+def tier_of(ins: Any, k: int) -> int:
     """0 for required, fixed and emergency visits (urgency rank by penalty), else 1."""
-    return 0 if I.vis[k, K_REQ] or I.vis[k, K_URG] else 1
+    return 0 if ins.vis[k, K_REQ] or ins.vis[k, K_URG] else 1
 
 
-@njit(cache=True)  # type: ignore[misc]
-def _candidates(I: Any, N: Any, S: Any, k: int, full: bool, ruined: Any, nruined: int, out: Any, mark: Any) -> int:
+@njit(cache=True)
+def _candidates(ins: Any, N: Any, S: Any, k: int, full: bool, ruined: Any, nruined: int, out: Any, mark: Any) -> int:
     """Routes worth trying for visit k into out[]: the ruined ones, and (full) those of its nearest
     visits and the concierges starting nearest to it. `mark` is all False on entry and exit."""
     nc = 0
     cap = out.shape[0]
     for r in range(nruined):
         v = ruined[r]
-        if not mark[v] and I.allowed[k, v] and nc < cap:
+        if not mark[v] and ins.allowed[k, v] and nc < cap:
             mark[v] = True
             out[nc] = v
             nc += 1
@@ -56,7 +56,7 @@ def _candidates(I: Any, N: Any, S: Any, k: int, full: bool, ruined: Any, nruined
             if N.neigh[k, j] < 0:
                 break
             v = S.where[N.neigh[k, j]]
-            if v >= 0 and not mark[v] and I.allowed[k, v] and nc < cap:
+            if v >= 0 and not mark[v] and ins.allowed[k, v] and nc < cap:
                 mark[v] = True
                 out[nc] = v
                 nc += 1
@@ -71,10 +71,10 @@ def _candidates(I: Any, N: Any, S: Any, k: int, full: bool, ruined: Any, nruined
     return nc
 
 
-@njit(cache=True)  # type: ignore[misc]
-def _score(I: Any, k: int, costs: Any, nc: int, flavour: int) -> tuple[float, int]:
+@njit(cache=True)
+def _score(ins: Any, k: int, costs: Any, nc: int, flavour: int) -> tuple[float, int]:
     """(score, best column) of a pending visit; column -1 when it fits nowhere."""
-    pen = penalty_of(I, k)
+    pen = penalty_of(ins, k)
     kreg = 3 if flavour == REGRET3 else 2
     top = np.full(3, pen, dtype=np.int64)  # the kreg smallest costs, a missing one = leaving it out
     col = -1
@@ -93,7 +93,7 @@ def _score(I: Any, k: int, costs: Any, nc: int, flavour: int) -> tuple[float, in
         return -1.0, -1
     best = top[0]
     if flavour == VALUE:
-        return pen / (I.vis[k, K_SVC] + max(best, 0) + 60.0), col
+        return pen / (ins.vis[k, K_SVC] + max(best, 0) + 60.0), col
     if flavour == GREEDY:
         return float(pen - best), col
     regret = 0.0
@@ -102,39 +102,38 @@ def _score(I: Any, k: int, costs: Any, nc: int, flavour: int) -> tuple[float, in
     return regret, col
 
 
-@njit(cache=True)  # type: ignore[misc]
+@njit(cache=True)
 def recreate(
-    I: Any, N: Any, S: Any, pend: Any, full: Any, npend: int, ruined: Any, nruined: int, flavour: int, noise: float, work: Any
+    ins: Any, N: Any, S: Any, pend: Any, full: Any, npend: int, ruined: Any, nruined: int, flavour: int, noise: float, work: Any
 ) -> int:
     """Insert the pending visits `pend[:npend]` (see the module docstring); returns how many went in.
     `work` holds scratch arrays (cands, costs, poss, mark) sized for `npend`."""
     cands, costs, poss, mark = work
-    cmax = cands.shape[1]
     ncand = np.zeros(npend, dtype=np.int64)
     alive = np.ones(npend, dtype=np.bool_)
     for i in range(npend):
         k = pend[i]
-        nc = _candidates(I, N, S, k, full[i], ruined, nruined, cands[i], mark)
+        nc = _candidates(ins, N, S, k, full[i], ruined, nruined, cands[i], mark)
         ncand[i] = nc
         for c in range(nc):
-            costs[i, c], poss[i, c] = best_insertion(I, S, k, cands[i, c], noise)
+            costs[i, c], poss[i, c] = best_insertion(ins, S, k, cands[i, c], noise)
     inserted = 0
     while True:
         pick, pick_col, pick_score, pick_tier = -1, -1, -1.0, 2
         for i in range(npend):
             if not alive[i]:
                 continue
-            sc, col = _score(I, pend[i], costs[i], ncand[i], flavour)
+            sc, col = _score(ins, pend[i], costs[i], ncand[i], flavour)
             if col < 0:
                 continue
-            t = tier_of(I, pend[i])
+            t = tier_of(ins, pend[i])
             if t < pick_tier or (t == pick_tier and sc > pick_score):
                 pick, pick_col, pick_score, pick_tier = i, col, sc, t
         if pick < 0:
             break
         k = pend[pick]
         v = cands[pick, pick_col]
-        insert_at(I, S, k, v, poss[pick, pick_col])
+        insert_at(ins, S, k, v, poss[pick, pick_col])
         alive[pick] = False
         inserted += 1
         for i in range(npend):
@@ -142,7 +141,7 @@ def recreate(
                 continue
             for c in range(ncand[i]):
                 if cands[i, c] == v:
-                    costs[i, c], poss[i, c] = best_insertion(I, S, pend[i], v, noise)
+                    costs[i, c], poss[i, c] = best_insertion(ins, S, pend[i], v, noise)
                     break
     return inserted
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit  # type: ignore[import-untyped]
+from numba import njit
 
 from dispatch import kernels
 from dispatch.costs import DEDICATED_PENALTY
-from dispatch.engines.lns.state import F_D0, F_D1, F_C0, F_C1, R_LEN, R_TC, rebuild, take_out
+from dispatch.engines.lns.state import F_C0, F_C1, F_D0, F_D1, R_LEN, R_TC, rebuild, take_out
 from dispatch.instance import K_DED, K_LOCK, K_SVC
 
 RANDOM, RELATED, STRING, ROUTE, WORST = 0, 1, 2, 3, 4
@@ -27,29 +27,29 @@ TIME_WEIGHT = 0.5
 EXPONENT = 4.0
 
 
-@njit(cache=True)  # type: ignore[misc]
-def _pick_planned(I: Any, S: Any) -> int:
+@njit(cache=True)
+def _pick_planned(ins: Any, S: Any) -> int:
     """A random planned visit that may move, or -1."""
     n = S.where.shape[0]
     for _ in range(200):
         k = np.random.randint(n)
-        if S.where[k] >= 0 and not I.vis[k, K_LOCK]:
-            return k
+        if S.where[k] >= 0 and not ins.vis[k, K_LOCK]:
+            return int(k)
     return -1
 
 
-@njit(cache=True)  # type: ignore[misc]
-def _start_of(I: Any, S: Any, k: int) -> int:
+@njit(cache=True)
+def _start_of(ins: Any, S: Any, k: int) -> int:
     """Approximate service start of planned visit k (earliest departure minus service)."""
     v = S.where[k]
     j = 0
     while S.nodes[v, j] != k:
         j += 1
-    return min(S.fw[F_D0, v, j + 1], S.fw[F_D1, v, j + 1]) - I.vis[k, K_SVC]
+    return int(min(S.fw[F_D0, v, j + 1], S.fw[F_D1, v, j + 1]) - ins.vis[k, K_SVC])
 
 
-@njit(cache=True)  # type: ignore[misc]
-def _remove(I: Any, S: Any, k: int, removed: Any, nrem: int, ruined: Any, nru: int) -> tuple[int, int]:
+@njit(cache=True)
+def _remove(ins: Any, S: Any, k: int, removed: Any, nrem: int, ruined: Any, nru: int) -> tuple[int, int]:
     v = take_out(S, k)
     removed[nrem] = k
     for r in range(nru):
@@ -61,35 +61,35 @@ def _remove(I: Any, S: Any, k: int, removed: Any, nrem: int, ruined: Any, nru: i
     return nrem + 1, nru
 
 
-@njit(cache=True)  # type: ignore[misc]
-def ruin(I: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -> tuple[int, int]:
+@njit(cache=True)
+def ruin(ins: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -> tuple[int, int]:
     """Apply ruin operator `op` removing about q visits; returns (removed, routes touched)."""
     nrem, nru = 0, 0
     q = min(q, removed.shape[0])
     if op == RANDOM:
         for _ in range(q):
-            k = _pick_planned(I, S)
+            k = _pick_planned(ins, S)
             if k < 0:
                 break
-            nrem, nru = _remove(I, S, k, removed, nrem, ruined, nru)
+            nrem, nru = _remove(ins, S, k, removed, nrem, ruined, nru)
     elif op == RELATED:
-        seed = _pick_planned(I, S)
+        seed = _pick_planned(ins, S)
         if seed >= 0:
             K = N.neigh.shape[1]
             cand = np.empty(K, dtype=np.int64)
             score = np.empty(K, dtype=np.float64)
             nc = 0
-            t0 = _start_of(I, S, seed)
-            rs = I.row[seed]
+            t0 = _start_of(ins, S, seed)
+            rs = ins.row[seed]
             for j in range(K):
                 k = N.neigh[seed, j]
-                if k >= 0 and S.where[k] >= 0 and not I.vis[k, K_LOCK]:
+                if k >= 0 and S.where[k] >= 0 and not ins.vis[k, K_LOCK]:
                     cand[nc] = k
-                    tr = I.tmat[0, rs, I.row[k]] + I.tmat[0, I.row[k], rs]
-                    score[nc] = tr + TIME_WEIGHT * abs(_start_of(I, S, k) - t0)
+                    tr = ins.tmat[0, rs, ins.row[k]] + ins.tmat[0, ins.row[k], rs]
+                    score[nc] = tr + TIME_WEIGHT * abs(_start_of(ins, S, k) - t0)
                     nc += 1
             order = np.argsort(score[:nc])
-            nrem, nru = _remove(I, S, seed, removed, nrem, ruined, nru)
+            nrem, nru = _remove(ins, S, seed, removed, nrem, ruined, nru)
             taken = np.zeros(nc, dtype=np.bool_)
             while nrem < q and nrem - 1 < nc:
                 idx = int(np.random.random() ** EXPONENT * nc)
@@ -102,9 +102,9 @@ def ruin(I: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -> 
                     if idx >= nc:
                         break
                 taken[idx] = True
-                nrem, nru = _remove(I, S, cand[order[idx]], removed, nrem, ruined, nru)
+                nrem, nru = _remove(ins, S, cand[order[idx]], removed, nrem, ruined, nru)
     elif op == STRING:
-        seed = _pick_planned(I, S)
+        seed = _pick_planned(ins, S)
         if seed >= 0:
             max_len = max(1, min(10, q // 2))
             for j in range(-1, N.neigh.shape[1]):
@@ -112,7 +112,7 @@ def ruin(I: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -> 
                 if k < 0:
                     break
                 v = S.where[k]
-                if v < 0 or I.vis[k, K_LOCK] or nrem >= q:
+                if v < 0 or ins.vis[k, K_LOCK] or nrem >= q:
                     continue
                 seen = False
                 for r in range(nru):
@@ -127,17 +127,17 @@ def ruin(I: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -> 
                 first = max(0, min(pos - np.random.randint(length), n - length))
                 cut = S.nodes[v, first : first + length].copy()
                 for x in cut:
-                    if not I.vis[x, K_LOCK] and nrem < removed.shape[0]:
-                        nrem, nru = _remove(I, S, x, removed, nrem, ruined, nru)
+                    if not ins.vis[x, K_LOCK] and nrem < removed.shape[0]:
+                        nrem, nru = _remove(ins, S, x, removed, nrem, ruined, nru)
     elif op == ROUTE:
-        seed = _pick_planned(I, S)
+        seed = _pick_planned(ins, S)
         if seed >= 0:
             for j in range(-1, N.neigh.shape[1]):
                 k = seed if j < 0 else N.neigh[seed, j]
                 if k < 0:
                     break
                 v = S.where[k]
-                if v < 0 or I.vis[k, K_LOCK]:
+                if v < 0 or ins.vis[k, K_LOCK]:
                     continue
                 if nru > 0 and (ruined[0] == v or nrem >= q or np.random.random() < 0.5):
                     if nru > 0 and ruined[0] != v:
@@ -145,8 +145,8 @@ def ruin(I: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -> 
                     continue
                 cut = S.nodes[v, : S.rt[v, R_LEN]].copy()
                 for x in cut:
-                    if not I.vis[x, K_LOCK] and nrem < removed.shape[0]:
-                        nrem, nru = _remove(I, S, x, removed, nrem, ruined, nru)
+                    if not ins.vis[x, K_LOCK] and nrem < removed.shape[0]:
+                        nrem, nru = _remove(ins, S, x, removed, nrem, ruined, nru)
                 if nru > 1:
                     break
     else:  # WORST
@@ -160,12 +160,12 @@ def ruin(I: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -> 
         for v in range(m):
             for j in range(S.rt[v, R_LEN]):
                 k = S.nodes[v, j]
-                if I.vis[k, K_LOCK]:
+                if ins.vis[k, K_LOCK]:
                     continue
-                tc, darc = kernels.remove_eval(I, v, S.nodes[v], S.rt[v, R_LEN], S.fw[F_D0, v], S.fw[F_D1, v], S.fw[F_C0, v], S.fw[F_C1, v], j)
+                tc, darc = kernels.remove_eval(ins, v, S.nodes[v], S.rt[v, R_LEN], S.fw[F_D0, v], S.fw[F_D1, v], S.fw[F_C0, v], S.fw[F_C1, v], j)
                 if tc < 0:
                     continue
-                ded = DEDICATED_PENALTY if I.vis[k, K_DED] >= 0 and I.vis[k, K_DED] != v else 0
+                ded = DEDICATED_PENALTY if ins.vis[k, K_DED] >= 0 and ins.vis[k, K_DED] != v else 0
                 cand[nc] = k
                 gain[nc] = -(S.rt[v, R_TC] - tc - darc + ded)  # ascending: largest saving first
                 nc += 1
@@ -178,7 +178,7 @@ def ruin(I: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -> 
             if idx >= nc:
                 break
             taken[idx] = True
-            nrem, nru = _remove(I, S, cand[order[idx]], removed, nrem, ruined, nru)
+            nrem, nru = _remove(ins, S, cand[order[idx]], removed, nrem, ruined, nru)
     for r in range(nru):
-        rebuild(I, S, ruined[r])
+        rebuild(ins, S, ruined[r])
     return nrem, nru

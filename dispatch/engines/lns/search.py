@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numba import njit  # type: ignore[import-untyped]
+from numba import njit
 
 from dispatch.engines.lns.near import Near, build_near
 from dispatch.engines.lns.recreate import N_RECREATE, recreate, recreate_work
@@ -41,25 +41,25 @@ BUILD_BATCH = 256
 CAND_MAX = 64
 
 
-@njit(cache=True)  # type: ignore[misc]
+@njit(cache=True)
 def _roulette(w: Any) -> int:
     u = np.random.random() * w.sum()
     for i in range(w.shape[0]):
         u -= w[i]
         if u <= 0:
             return i
-    return w.shape[0] - 1
+    return int(w.shape[0] - 1)
 
 
-@njit(cache=True)  # type: ignore[misc]
+@njit(cache=True)
 def seed_rng(seed: int) -> None:
     """Seed numba's generator (used by every compiled operator)."""
     np.random.seed(seed)
 
 
-@njit(cache=True)  # type: ignore[misc]
+@njit(cache=True)
 def run_chunk(
-    I: Any, N: Any, S: Any, T: Any, B: Any, cur: int, best: int, iters: int, temp: float, qmax: int,
+    ins: Any, N: Any, S: Any, T: Any, B: Any, cur: int, best: int, iters: int, temp: float, qmax: int,
     wr: Any, wc: Any, sr: Any, sc: Any, ur: Any, uc: Any, removed: Any, ruined: Any, pend: Any, full: Any, work: Any,
 ) -> tuple[int, int, int]:
     """`iters` iterations on S (current) keeping the best in B (T is scratch); returns (current
@@ -72,7 +72,7 @@ def run_chunk(
         fl = _roulette(wc)
         q = 4 if qmax <= 4 else 4 + np.random.randint(qmax - 3)
         copy_into(T, S)
-        nrem, nru = ruin(I, N, S, op, q, removed, ruined)
+        nrem, nru = ruin(ins, N, S, op, q, removed, ruined)
         npend = 0
         for i in range(nrem):
             pend[npend] = removed[i]
@@ -92,8 +92,8 @@ def run_chunk(
         for i in range(npend):
             mark[pend[i]] = False
         noise = 0.0 if np.random.random() < 0.5 else 0.05
-        recreate(I, N, S, pend, full, npend, ruined, nru, fl, noise, work)
-        new = objective(I, S)
+        recreate(ins, N, S, pend, full, npend, ruined, nru, fl, noise, work)
+        new = objective(ins, S)
         score = 0.0
         if new < best:
             copy_into(B, S)
@@ -116,8 +116,8 @@ def run_chunk(
     return cur, best, news
 
 
-@njit(cache=True)  # type: ignore[misc]
-def build_batches(I: Any, N: Any, S: Any, order: Any, batch: int, pend: Any, full: Any, ruined: Any, work: Any) -> None:
+@njit(cache=True)
+def build_batches(ins: Any, N: Any, S: Any, order: Any, batch: int, pend: Any, full: Any, ruined: Any, work: Any) -> None:
     """Insert visits in `order`, `batch` at a time, by regret-2 (the construction)."""
     n = order.shape[0]
     for b in range(0, n, batch):
@@ -126,7 +126,7 @@ def build_batches(I: Any, N: Any, S: Any, order: Any, batch: int, pend: Any, ful
             pend[npend] = order[i]
             full[npend] = True
             npend += 1
-        recreate(I, N, S, pend, full, npend, ruined, 0, 0, 0.0, work)
+        recreate(ins, N, S, pend, full, npend, ruined, 0, 0, 0.0, work)
 
 
 @dataclass
@@ -206,7 +206,7 @@ class Lns:
             n_it = chunk if iterations is None else min(chunk, iterations - done)
             sr, sc, ur, uc = np.zeros(N_RUIN), np.zeros(N_RECREATE), np.zeros(N_RUIN), np.zeros(N_RECREATE)
             t1 = time.monotonic()
-            cur, new_best, news = run_chunk(inst, near, S, T, B, cur, best, n_it, temp, qmax, wr, wc, sr, sc, ur, uc, removed, ruined, pend, full, work)
+            cur, new_best, _ = run_chunk(inst, near, S, T, B, cur, best, n_it, temp, qmax, wr, wc, sr, sc, ur, uc, removed, ruined, pend, full, work)
             done += n_it
             wr = (1 - REACTION) * wr + REACTION * np.where(ur > 0, sr / np.maximum(ur, 1), wr)
             wc = (1 - REACTION) * wc + REACTION * np.where(uc > 0, sc / np.maximum(uc, 1), wc)

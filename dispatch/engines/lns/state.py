@@ -15,11 +15,28 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit  # type: ignore[import-untyped]
+from numba import njit
 
 from dispatch import kernels
 from dispatch.costs import DEDICATED_PENALTY
-from dispatch.instance import INF, K_DED, K_LOAD, K_PEN, K_RATE, K_REQ, V_BD, V_CAP, V_END, V_MAX, V_PROF, V_SE, V_SS, V_START, Instance, route_capacity
+from dispatch.instance import (
+    INF,
+    K_DED,
+    K_LOAD,
+    K_PEN,
+    K_RATE,
+    K_REQ,
+    V_BD,
+    V_CAP,
+    V_END,
+    V_MAX,
+    V_PROF,
+    V_SE,
+    V_SS,
+    V_START,
+    Instance,
+    route_capacity,
+)
 
 I64 = npt.NDArray[np.int64]
 #: Penalty of leaving a required (or fixed) visit out, inside the LNS: above any optional penalty.
@@ -76,7 +93,7 @@ def clone(sol: Sol) -> Sol:
     return Sol(*(a.copy() for a in sol))
 
 
-@njit(cache=True)  # type: ignore[misc]
+@njit(cache=True)
 def copy_into(dst: Any, src: Any) -> None:
     """Overwrite `dst` with `src` (same shapes)."""
     dst.nodes[...] = src.nodes
@@ -86,21 +103,21 @@ def copy_into(dst: Any, src: Any) -> None:
     dst.where[...] = src.where
 
 
-@njit(cache=True)  # type: ignore[misc]
-def rebuild(I: Any, S: Any, v: int) -> bool:
+@njit(cache=True)
+def rebuild(ins: Any, S: Any, v: int) -> bool:
     """Recompute route v's states and costs; False when its schedule does not work."""
     n = S.rt[v, R_LEN]
     seq = S.nodes[v]
-    end, cost = kernels.schedule_into(I, v, seq, n, S.fw[F_D0, v], S.fw[F_D1, v], S.fw[F_C0, v], S.fw[F_C1, v])
-    kernels.latest_into(I, v, seq, n, S.bw[B_L0, v], S.bw[B_L1, v])
+    end, cost = kernels.schedule_into(ins, v, seq, n, S.fw[F_D0, v], S.fw[F_D1, v], S.fw[F_C0, v], S.fw[F_C1, v])
+    kernels.latest_into(ins, v, seq, n, S.bw[B_L0, v], S.bw[B_L1, v])
     ded, load, rs = 0, 0, 0
     for j in range(n):
         k = seq[j]
-        load += I.vis[k, K_LOAD]
-        rs += I.vis[k, K_RATE]
-        if I.vis[k, K_DED] >= 0 and I.vis[k, K_DED] != v:
+        load += ins.vis[k, K_LOAD]
+        rs += ins.vis[k, K_RATE]
+        if ins.vis[k, K_DED] >= 0 and ins.vis[k, K_DED] != v:
             ded += DEDICATED_PENALTY
-    S.rt[v, R_ARC] = kernels.arc_cost(I, v, seq, n)
+    S.rt[v, R_ARC] = kernels.arc_cost(ins, v, seq, n)
     S.rt[v, R_TC] = cost
     S.rt[v, R_DED] = ded
     S.rt[v, R_LOAD] = load
@@ -108,8 +125,8 @@ def rebuild(I: Any, S: Any, v: int) -> bool:
     return end < INF
 
 
-@njit(cache=True)  # type: ignore[misc]
-def objective(I: Any, S: Any) -> int:
+@njit(cache=True)
+def objective(ins: Any, S: Any) -> int:
     """Travel + time costs + dedicated misses + unplanned penalties (required ones at REQUIRED_PENALTY)."""
     total = 0
     for v in range(S.rt.shape[0]):
@@ -117,12 +134,12 @@ def objective(I: Any, S: Any) -> int:
             total += S.rt[v, R_ARC] + S.rt[v, R_TC] + S.rt[v, R_DED]
     for k in range(S.where.shape[0]):
         if S.where[k] < 0:
-            total += REQUIRED_PENALTY if I.vis[k, K_REQ] else I.vis[k, K_PEN]
+            total += REQUIRED_PENALTY if ins.vis[k, K_REQ] else ins.vis[k, K_PEN]
     return total
 
 
-@njit(cache=True)  # type: ignore[misc]
-def insert_at(I: Any, S: Any, k: int, v: int, p: int) -> None:
+@njit(cache=True)
+def insert_at(ins: Any, S: Any, k: int, v: int, p: int) -> None:
     """Put visit k before position p of route v."""
     n = S.rt[v, R_LEN]
     for j in range(n, p, -1):
@@ -130,10 +147,10 @@ def insert_at(I: Any, S: Any, k: int, v: int, p: int) -> None:
     S.nodes[v, p] = k
     S.rt[v, R_LEN] = n + 1
     S.where[k] = v
-    rebuild(I, S, v)
+    rebuild(ins, S, v)
 
 
-@njit(cache=True)  # type: ignore[misc]
+@njit(cache=True)
 def take_out(S: Any, k: int) -> int:
     """Remove visit k from its route without re-timing it (the caller rebuilds); returns the route."""
     v = S.where[k]
@@ -146,40 +163,40 @@ def take_out(S: Any, k: int) -> int:
     S.nodes[v, n - 1] = -1
     S.rt[v, R_LEN] = n - 1
     S.where[k] = -1
-    return v
+    return int(v)
 
 
-@njit(cache=True)  # type: ignore[misc]
-def best_insertion(I: Any, S: Any, k: int, v: int, noise: float) -> tuple[int, int]:
+@njit(cache=True)
+def best_insertion(ins: Any, S: Any, k: int, v: int, noise: float) -> tuple[int, int]:
     """Cheapest feasible position of visit k in route v: (added cost, position), or (INF, -1). With
     `noise` > 0 each position's cost is perturbed by up to that fraction (diversification)."""
-    if not I.allowed[k, v]:
+    if not ins.allowed[k, v]:
         return INF, -1
     n = S.rt[v, R_LEN]
-    if n >= I.veh[v, V_MAX] or n >= S.nodes.shape[1] or S.rt[v, R_LOAD] + I.vis[k, K_LOAD] > I.veh[v, V_CAP]:
+    if n >= ins.veh[v, V_MAX] or n >= S.nodes.shape[1] or S.rt[v, R_LOAD] + ins.vis[k, K_LOAD] > ins.veh[v, V_CAP]:
         return INF, -1
-    extra = DEDICATED_PENALTY if I.vis[k, K_DED] >= 0 and I.vis[k, K_DED] != v else 0
+    extra = DEDICATED_PENALTY if ins.vis[k, K_DED] >= 0 and ins.vis[k, K_DED] != v else 0
     best, where = INF, -1
     seq = S.nodes[v]
     D0, D1, C0, C1 = S.fw[F_D0, v], S.fw[F_D1, v], S.fw[F_C0, v], S.fw[F_C1, v]
     L0, L1 = S.bw[B_L0, v], S.bw[B_L1, v]
-    timed = S.rt[v, R_RSUM] > 0 or I.vis[k, K_RATE] > 0
-    pr = I.veh[v, V_PROF]
+    timed = S.rt[v, R_RSUM] > 0 or ins.vis[k, K_RATE] > 0
+    pr = ins.veh[v, V_PROF]
     for p in range(n + 1):
-        if not kernels.insert_feasible(I, v, seq, n, D0, D1, L0, L1, k, p):
+        if not kernels.insert_feasible(ins, v, seq, n, D0, D1, L0, L1, k, p):
             continue
         if timed:
-            tc, darc = kernels.insert_eval(I, v, seq, n, D0, D1, C0, C1, k, p)
+            tc, darc = kernels.insert_eval(ins, v, seq, n, D0, D1, C0, C1, k, p)
             if tc < 0:
                 continue
             delta = tc - S.rt[v, R_TC] + darc + extra
         else:
-            a = I.veh[v, V_START] if p == 0 else seq[p - 1]
-            q = I.veh[v, V_END] if p == n else seq[p]
-            ra, rk, rq = I.row[a], I.row[k], I.row[q]
-            delta = I.cmat[pr, ra, rk] + I.cmat[pr, rk, rq] + extra
+            a = ins.veh[v, V_START] if p == 0 else seq[p - 1]
+            q = ins.veh[v, V_END] if p == n else seq[p]
+            ra, rk, rq = ins.row[a], ins.row[k], ins.row[q]
+            delta = ins.cmat[pr, ra, rk] + ins.cmat[pr, rk, rq] + extra
             if n > 0:
-                delta -= I.cmat[pr, ra, rq]
+                delta -= ins.cmat[pr, ra, rq]
         if noise > 0.0:
             delta = int(delta * (1.0 + noise * (2.0 * np.random.random() - 1.0)))
         if delta < best:
