@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dispatch.costs import MOVE_TIME_PER_SECOND, unplanned_penalty
-from dispatch.engines.lns.search import Lns
+from dispatch.engines.lns.loop import Lns
 from dispatch.evaluate import Evaluator
 from dispatch.instance import K_PEN, K_REQ, K_SVC, K_URG
 from dispatch.problem import Urgency, Visit

@@ -17,43 +17,37 @@ from dispatch.problem import Urgency, Visit
 SECONDS_PER_MINUTE = 60
 #: Cost per second (or metre) of travel: the unit everything else is measured in.
 TRAVEL_COST = 1
-#: Leaving a visit unplanned, by urgency (before age and priority scaling): each class is worth ten of the
-#: next (an emergency a hundred), so no number of normal visits a high one could make room for outweighs
-#: it; far above any time cost a served visit can incur.
+#: Leaving a visit unplanned, by urgency (before age and priority scaling): a high visit is worth four normal
+#: ones, a normal one two and a half low ones, an emergency anything else; far above any time cost a served
+#: visit can incur.
 UNPLANNED_PENALTY: dict[Urgency, int] = {
-    Urgency.EMERGENCY: 400_000_000_000,
-    Urgency.HIGH: 4_000_000_000,
-    Urgency.NORMAL: 400_000_000,
+    Urgency.EMERGENCY: 10_000_000_000,
+    Urgency.HIGH: 400_000_000,
+    Urgency.NORMAL: 100_000_000,
     Urgency.LOW: 40_000_000,
 }
 #: A `required` visit that cannot be served (only where a search must still name the ones that cannot be).
 REQUIRED_PENALTY = 100_000_000_000_000
-#: Extra unplanned penalty per day of age (since `requested`), as a fraction of the base penalty; capped so
-#: that an old request never outranks the next urgency class (see `unplanned_penalty`).
+#: Extra unplanned penalty per day of age (since `requested`) and per contract priority step, as fractions of
+#: the base penalty; together capped at RAISE_MAX so that urgency classes never overlap (an old low visit of a
+#: priority contract stays below every normal one).
 AGE_PENALTY_PER_DAY = 0.25
-AGE_PENALTY_MAX = 1.0
-#: Extra unplanned penalty per contract priority step, as a fraction of the base penalty (capped likewise).
 PRIORITY_PENALTY_STEP = 0.25
-PRIORITY_PENALTY_MAX = 1.0
-#: Cost per second an emergency starts after the earliest shift start (serves emergencies early): an
-#: emergency ten minutes sooner is worth 50 minutes of travel.
-EMERGENCY_EARLY_PER_SECOND = 5
+RAISE_MAX = 1.0
+#: Cost per second an emergency starts after the earliest shift start: serving it half an hour sooner is
+#: worth half an hour of travel.
+EMERGENCY_EARLY_PER_SECOND = 1
 #: Cost per second of lateness against an explicit deadline, by urgency (emergencies are priced from the
-#: day's start instead): an hour late on a high visit is worth two hours of travel.
+#: day's start instead); low visits' deadlines are not priced.
 LATENESS_PER_SECOND: dict[Urgency, int] = {
-    Urgency.EMERGENCY: 5,
-    Urgency.HIGH: 2,
+    Urgency.EMERGENCY: 1,
+    Urgency.HIGH: 1,
     Urgency.NORMAL: 1,
     Urgency.LOW: 0,
 }
-#: ... and against the 24 h response aim of a visit without a deadline (most visits of a day are past it:
-#: pricing every normal visit's start would outweigh travel, so only high visits count).
-AIM_LATENESS_PER_SECOND: dict[Urgency, int] = {
-    Urgency.EMERGENCY: 5,
-    Urgency.HIGH: 1,
-    Urgency.NORMAL: 0,
-    Urgency.LOW: 0,
-}
+#: ... and against the 24 h response aim of a visit without a deadline. Not priced by the second: a whole
+#: day of a concierge's visits would outweigh travel; the aim raises the unplanned penalty with age instead.
+AIM_LATENESS_PER_SECOND: dict[Urgency, int] = {u: 0 for u in Urgency}
 #: Serving a visit with someone other than its (preferred) dedicated concierge: 30 minutes of travel.
 DEDICATED_PENALTY = 1800
 #: Re-planning: moving a committed visit to another concierge, and per second of shift of its start.
@@ -65,13 +59,12 @@ ArcCost = Literal["seconds", "meters"]
 
 def unplanned_penalty(visit: Visit, day_start: int) -> int:
     """Cost of leaving `visit` unplanned: the urgency base, raised by age in days (since `requested`) and by
-    contract priority, each raise capped at the base so urgency classes never overlap (a low visit
-    stays below every normal one)."""
+    contract priority, together capped at RAISE_MAX so urgency classes never overlap (a low visit stays
+    below every normal one)."""
     base = UNPLANNED_PENALTY[visit.urgency]
     age_days = 0.0 if visit.requested is None else max(0.0, (day_start - visit.requested) / 1440.0)
-    age = min(AGE_PENALTY_MAX, AGE_PENALTY_PER_DAY * age_days)
-    prio = min(PRIORITY_PENALTY_MAX, PRIORITY_PENALTY_STEP * visit.priority)
-    return int(base * (1.0 + age + prio))
+    raised = min(RAISE_MAX, AGE_PENALTY_PER_DAY * age_days + PRIORITY_PENALTY_STEP * visit.priority)
+    return int(base * (1.0 + raised))
 
 
 def time_cost_terms(visit: Visit, day_start: int) -> tuple[int, int]:

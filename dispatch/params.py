@@ -23,8 +23,8 @@ class SolveParams:
     instead of the clock, for a deterministic result (OR-Tools: solutions; LNS: `solution_limit` x 10
     iterations; PyVRP: x 20 iterations; the time limit still caps it). `seed`: which random choices the
     engines make (workers use seed, seed + 1, ...). `workers`: processes searching in parallel (1: in the
-    calling thread). `engines`: the engine each worker runs, e.g. ("lns", "ortools") (None: the
-    portfolio's choice for the day, see `dispatch.solve`). `first_solution` / `metaheuristic` /
+    calling thread). `engines`: the engines each worker runs, in turn when joined by "+", e.g. ("lns", "lns+ortools")
+    (None: the portfolio's choice for the day, see `dispatch.solve`). `first_solution` / `metaheuristic` /
     `gls_lambda`: OR-Tools' settings when it runs. `arc_cost`: price travel per second or per metre.
     `explain`: word reasons for unplanned visits. `hgs`: seed from PyVRP (None: when the portfolio
     finds it useful; False: never; True: on every worker). `construct` is kept for callers of the first
@@ -63,9 +63,10 @@ class SolveParams:
             raise DispatchError(f"arc_cost: must be 'seconds' or 'meters', got {self.arc_cost!r}")
         if self.gls_lambda is not None and not (math.isfinite(self.gls_lambda) and self.gls_lambda >= 0):
             raise DispatchError(f"gls_lambda: must be a number >= 0, got {self.gls_lambda}")
-        for name in self.engines or ():
-            if name not in ENGINES:
-                raise DispatchError(f"engines: unknown engine {name!r} (known: {', '.join(ENGINES)})")
+        for recipe in self.engines or ():
+            for name in recipe.split("+"):
+                if name not in ENGINES:
+                    raise DispatchError(f"engines: unknown engine {name!r} in {recipe!r} (known: {', '.join(ENGINES)}, joined by +)")
 
 
 @dataclass(frozen=True)

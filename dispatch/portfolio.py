@@ -19,14 +19,14 @@ from dispatch.engines import lns as lns_engine
 from dispatch.engines import ortools as ortools_engine
 from dispatch.engines import pyvrp as pyvrp_engine
 from dispatch.engines.base import Engine, Job, Routes
-from dispatch.engines.lns.search import Lns
+from dispatch.engines.lns.loop import Lns
 from dispatch.errors import DispatchError
 from dispatch.evaluate import Evaluator
 from dispatch.params import Progress, ProgressFn, SolveParams, StopFn
 
 ENGINES: dict[str, Engine] = {"lns": lns_engine.search, "ortools": ortools_engine.search, "pyvrp": pyvrp_engine.search}
-#: Share of a worker's time PyVRP gets when it only seeds another engine ("pyvrp+lns").
-SEED_SHARE = 0.4
+#: Share of a worker's remaining time an engine gets when another follows it ("pyvrp+lns", "lns+ortools").
+STEP_SHARE = {"pyvrp": 0.4, "lns": 0.6, "ortools": 0.5}
 #: Deterministic budgets per unit of `solution_limit`: LNS iterations, PyVRP iterations.
 LNS_ITERATIONS_PER_SOLUTION = 10
 PYVRP_ITERATIONS_PER_SOLUTION = 20
@@ -90,7 +90,7 @@ def run_worker(
         left = deadline - time.monotonic()
         if left <= 0 or (should_stop is not None and should_stop()):
             break
-        share = SEED_SHARE if i < len(steps) - 1 else 1.0
+        share = STEP_SHARE[name] if i < len(steps) - 1 else 1.0
         iterations = None
         if params.solution_limit is not None:
             per = {"lns": LNS_ITERATIONS_PER_SOLUTION, "pyvrp": PYVRP_ITERATIONS_PER_SOLUTION}.get(name, 1)

@@ -7,9 +7,10 @@ the evaluator become the `Plan`, and `dispatch.explain` words a reason for each 
 time kept back for it, so the whole solve ends within the time limit.
 
 Recipes (measured in bench/README.md): days PyVRP models faithfully (Solomon-like) run PyVRP on every
-worker with different seeds; rich days run the PyVRP relaxed seed then the LNS on worker 0 and the LNS
-with another seed on worker 1, further workers OR-Tools; a re-planning search (`previous` given) runs
-OR-Tools, whose model prices moving committed visits.
+worker with different seeds; rich days run the LNS on worker 0 and the LNS with another seed on worker 1
+(on small days followed by OR-Tools' guided local search from its best plan), further workers OR-Tools;
+PyVRP's relaxed seed (`hgs=True`) did not pay on generated Tokyo days and is not the default; a re-planning
+search (`previous` given) runs OR-Tools, whose model prices moving committed visits.
 """
 
 from __future__ import annotations
@@ -20,21 +21,22 @@ from collections.abc import Mapping, Sequence
 
 from dispatch.construct import first_solution, insertion_order
 from dispatch.engines import pyvrp as pyvrp_engine
-from dispatch.engines.lns.search import Lns
+from dispatch.engines.lns.loop import Lns
 from dispatch.errors import DispatchError
 from dispatch.evaluate import Evaluator
 from dispatch.params import Progress, ProgressFn, SolveParams, StopFn
 from dispatch.plan import Plan, PlanStatus, empty_plan
 from dispatch.portfolio import Context, run_portfolio, run_worker
 from dispatch.problem import DispatchProblem
+from dispatch.warmup import warm_up
 
 __all__ = ["Progress", "ProgressFn", "SolveParams", "StopFn", "recipes", "solve"]
 
 #: Time kept back for building the plan and explaining it: this share of the limit, within these bounds.
 RESERVE_SHARE = 0.05
 RESERVE_MIN, RESERVE_MAX = 0.2, 1.5
-#: PyVRP's relaxed seed is not worth its set-up below this many visits.
-SEED_MIN_VISITS = 60
+#: Days up to this many visits end worker 1's LNS with an OR-Tools guided local search from its best plan.
+POLISH_MAX_VISITS = 300
 
 
 def recipes(ev: Evaluator, params: SolveParams, replanning: bool = False) -> list[str]:
@@ -47,10 +49,11 @@ def recipes(ev: Evaluator, params: SolveParams, replanning: bool = False) -> lis
     faithful = pyvrp_engine.unsupported(ev.problem) is None and pyvrp_engine.fits_memory(ev)
     if faithful and params.hgs is not False:
         return ["pyvrp"] * n
-    seed = params.hgs is not False and pyvrp_engine.fits_memory(ev) and len(ev.problem.visits) >= SEED_MIN_VISITS
-    first = "pyvrp+lns" if seed or params.hgs else "lns"
-    rest = ["pyvrp+lns" if params.hgs else "lns", "ortools", "lns"]
-    return [first] + [rest[(w - 1) % len(rest)] for w in range(1, n)]
+    if params.hgs:
+        return ["pyvrp+lns"] * n
+    small = len(ev.problem.visits) <= POLISH_MAX_VISITS
+    rest = ["lns+ortools" if small else "lns", "ortools", "lns"]
+    return ["lns"] + [rest[(w - 1) % len(rest)] for w in range(1, n)]
 
 
 def _reserve(params: SolveParams) -> float:
@@ -90,6 +93,8 @@ def solve(
         options["previous"] = {vid: (problem.concierge_index(c), m) for vid, (c, m) in previous.items() if vid in pos}
     ctx = Context(ev, lns, start, params, options)
     plan_recipes = recipes(ev, params, replanning=previous is not None)
+    if params.workers > 1:
+        warm_up()  # compiled (or loaded from the cache) once here, not in every worker
     deadline = t0 + params.time_limit - _reserve(params)
     if params.workers == 1:
         def report(total: int, planned: int) -> None:

@@ -105,7 +105,7 @@ def test_cost_adds_travel_lateness_and_penalties() -> None:
     ev = Evaluator(problem)
     cost = ev.cost([[0]])
     assert cost["travel"] == 2 * 1200
-    assert cost["lateness"] == 2 * 1200  # starts 09:20, 20 minutes after its deadline, 2 per second for high
+    assert cost["lateness"] == 1200  # starts 09:20, 20 minutes after its deadline, 1 per second for high
     assert cost["unplanned"] > 0 and cost["total"] == sum(v for k, v in cost.items() if k != "total")
 
 

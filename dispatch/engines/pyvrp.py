@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from dispatch.costs import SECONDS_PER_MINUTE, unplanned_penalty
+from dispatch.costs import SECONDS_PER_MINUTE, UNPLANNED_PENALTY, unplanned_penalty
 from dispatch.engines.base import Job, Routes
 from dispatch.evaluate import Evaluator
 from dispatch.instance import allowed_matrix
@@ -38,8 +38,11 @@ GIVE_UP_SHARE = 0.25
 FORBIDDEN = 10**9
 #: Memory the relaxed model's profile matrices may take (PyVRP holds a distance and a duration matrix per
 #: profile, int64 over all nodes): at 1,100 nodes ~50 profiles fit, at 5,100 nodes 2.
-PROFILE_BUDGET_BYTES = 1 << 30
-MAX_PROFILES = 48
+PROFILE_BUDGET_BYTES = 600 << 20
+MAX_PROFILES = 8
+#: The relaxed model's prizes: the unplanned penalty scaled down to this for a low visit (PyVRP's penalty
+#: management struggles with prizes of 10^8 and more: it then finds no feasible solution in seconds).
+RELAXED_PRIZE_UNIT = 20_000
 
 
 def unsupported(problem: DispatchProblem) -> str | None:
@@ -107,7 +110,7 @@ def skill_groups(allowed: np.ndarray[Any, Any], limit: int) -> list[int]:
     return [order[g] for g in group]
 
 
-def pyvrp_data(ev: Evaluator, relaxed: bool) -> tuple[Any, list[list[int]], list[int]]:
+def pyvrp_data(ev: Evaluator, relaxed: bool, skills: bool = True) -> tuple[Any, list[list[int]], list[int]]:
     """PyVRP ProblemData, the concierge positions of each vehicle type, and the visit of each client."""
     from pyvrp import Client, Depot, Location, ProblemData, VehicleType
 
@@ -131,13 +134,13 @@ def pyvrp_data(ev: Evaluator, relaxed: bool) -> tuple[Any, list[list[int]], list
         clients.append(
             Client(
                 location=k, delivery=delivery, pickup=[0] * len(delivery), service_duration=v.duration * SECONDS_PER_MINUTE,
-                tw_early=w[0], tw_late=w[1], prize=0 if required else unplanned_penalty(v, day_start), required=required, name=v.id,
+                tw_early=w[0], tw_late=w[1], prize=0 if required else _prize(v, day_start, relaxed), required=required, name=v.id,
             )
         )
     depot_nodes = sorted(set(nodes.starts) | set(nodes.ends))
     depot_of = {node: d for d, node in enumerate(depot_nodes)}
     groups = [0] * len(cs)
-    if relaxed:
+    if relaxed and skills:
         limit = max(1, min(MAX_PROFILES, PROFILE_BUDGET_BYTES // (16 * travel.n_nodes**2 * len(travel.seconds))))
         groups = skill_groups(allowed, limit)
     profiles = sorted(set(zip(travel.vehicle_profile, groups, strict=True)))
@@ -161,7 +164,7 @@ def pyvrp_data(ev: Evaluator, relaxed: bool) -> tuple[Any, list[list[int]], list
     for name, g in profiles:
         d = travel.node_seconds(name) if ev.arc_cost == "seconds" else travel.node_meters(name)
         t = travel.node_seconds(name)
-        if relaxed:
+        if relaxed and skills:
             group_members = [j for j in range(len(cs)) if groups[j] == g and travel.vehicle_profile[j] == name]
             shared = np.asarray(allowed[:, group_members].all(axis=1))  # what every member of the group may serve
             banned = np.array([k for k in visits if not shared[k]], dtype=np.int64)
@@ -174,6 +177,15 @@ def pyvrp_data(ev: Evaluator, relaxed: bool) -> tuple[Any, list[list[int]], list
     locations = [Location(x=0.0, y=0.0) for _ in range(travel.n_nodes)]
     data = ProblemData(locations, clients, [Depot(location=node) for node in depot_nodes], vehicle_types, dist, dur)
     return data, list(types.values()), visits
+
+
+def _prize(v: Visit, day_start: int, relaxed: bool) -> int:
+    """A visit's prize: its unplanned penalty (faithful), or that penalty scaled to RELAXED_PRIZE_UNIT per
+    low visit with the urgency classes kept ten apart (relaxed)."""
+    penalty = unplanned_penalty(v, day_start)
+    if not relaxed:
+        return penalty
+    return max(1, penalty * RELAXED_PRIZE_UNIT // UNPLANNED_PENALTY[Urgency.LOW])
 
 
 class _Stop:
@@ -215,7 +227,7 @@ def search(job: Job) -> Routes | None:
     from pyvrp import solve as pyvrp_solve
 
     t0 = time.monotonic()
-    data, members, visits = pyvrp_data(ev, relaxed=not faithful)
+    data, members, visits = pyvrp_data(ev, relaxed=not faithful, skills=job.options.get("skills") is not False)
     iterations = job.iterations
     stop = _Stop(t0, max(0.0, job.time_limit - (time.monotonic() - t0)), iterations, job.should_stop)
     with warnings.catch_warnings():  # PenaltyBoundWarning on days where a required visit cannot be served

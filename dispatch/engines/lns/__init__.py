@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dispatch.engines.base import Job, Routes
-from dispatch.engines.lns.search import Lns
+from dispatch.engines.lns.loop import Lns
 
 
 def search(job: Job) -> Routes:

@@ -11,9 +11,10 @@ import numpy.typing as npt
 from dispatch.instance import V_END, V_START, Instance
 
 I64 = npt.NDArray[np.int64]
-#: Nearest visits and nearest concierges kept per visit.
+#: Nearest visits and nearest concierges kept per visit (the LNS tries the first LNS_CONCIERGES of them,
+#: the construction all: on an empty day every concierge is a candidate, not just the eight nearest).
 NEAR_VISITS = 30
-NEAR_CONCIERGES = 8
+NEAR_CONCIERGES = 48
 BLOCK = 512
 
 

@@ -40,9 +40,9 @@ def tier_of(ins: Any, k: int) -> int:
 
 
 @njit(cache=True)
-def _candidates(ins: Any, N: Any, S: Any, k: int, full: bool, ruined: Any, nruined: int, out: Any, mark: Any) -> int:
+def _candidates(ins: Any, N: Any, S: Any, k: int, full: bool, ruined: Any, nruined: int, nvc: int, out: Any, mark: Any) -> int:
     """Routes worth trying for visit k into out[]: the ruined ones, and (full) those of its nearest
-    visits and the concierges starting nearest to it. `mark` is all False on entry and exit."""
+    visits and the `nvc` concierges starting nearest to it. `mark` is all False on entry and exit."""
     nc = 0
     cap = out.shape[0]
     for r in range(nruined):
@@ -60,7 +60,7 @@ def _candidates(ins: Any, N: Any, S: Any, k: int, full: bool, ruined: Any, nruin
                 mark[v] = True
                 out[nc] = v
                 nc += 1
-        for j in range(N.vnear.shape[1]):
+        for j in range(min(nvc, N.vnear.shape[1])):
             v = N.vnear[k, j]
             if v >= 0 and not mark[v] and nc < cap:
                 mark[v] = True
@@ -104,16 +104,17 @@ def _score(ins: Any, k: int, costs: Any, nc: int, flavour: int) -> tuple[float, 
 
 @njit(cache=True)
 def recreate(
-    ins: Any, N: Any, S: Any, pend: Any, full: Any, npend: int, ruined: Any, nruined: int, flavour: int, noise: float, work: Any
+    ins: Any, N: Any, S: Any, pend: Any, full: Any, npend: int, ruined: Any, nruined: int, flavour: int, noise: float, nvc: int, work: Any
 ) -> int:
-    """Insert the pending visits `pend[:npend]` (see the module docstring); returns how many went in.
+    """Insert the pending visits `pend[:npend]` (see the module docstring), trying the `nvc` concierges
+    nearest to each besides the routes of its neighbours; returns how many went in.
     `work` holds scratch arrays (cands, costs, poss, mark) sized for `npend`."""
     cands, costs, poss, mark = work
     ncand = np.zeros(npend, dtype=np.int64)
     alive = np.ones(npend, dtype=np.bool_)
     for i in range(npend):
         k = pend[i]
-        nc = _candidates(ins, N, S, k, full[i], ruined, nruined, cands[i], mark)
+        nc = _candidates(ins, N, S, k, full[i], ruined, nruined, nvc, cands[i], mark)
         ncand[i] = nc
         for c in range(nc):
             costs[i, c], poss[i, c] = best_insertion(ins, S, k, cands[i, c], noise)

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from dispatch.engines.lns.near import Near, build_near
+from dispatch.engines.lns.near import NEAR_CONCIERGES, NEAR_VISITS, Near, build_near
 from dispatch.engines.lns.recreate import N_RECREATE, recreate, recreate_work
 from dispatch.engines.lns.ruin import N_RUIN, ruin
 from dispatch.engines.lns.state import R_ARC, R_LEN, clone, copy_into, empty_sol, objective, routes_of, sol_from_routes
-from dispatch.instance import Instance
+from dispatch.instance import K_PEN, K_REQ, Instance
 
 SCORE_BEST, SCORE_BETTER, SCORE_ACCEPTED = 33.0, 9.0, 13.0
 #: How fast weights follow the scores (per chunk).
@@ -30,15 +30,22 @@ REACTION = 0.2
 #: Visits removed per iteration: between these, and at most this share of the planned visits.
 REMOVE_MIN, REMOVE_MAX, REMOVE_SHARE = 4, 30, 0.25
 #: Unplanned visits near the ruined routes offered to recreate, at most.
-POOL_MAX = 120
+POOL_MAX = 24
 #: Temperature: start at this share of the mean travel cost per planned visit, end 100 times lower.
 TEMPERATURE_SHARE = 0.05
 COOLING_RANGE = 100.0
+#: Record-to-record slack: early on a solution up to this share of the cheapest unplanned penalty worse than
+#: the best is accepted (an over-full day's local optima are left by giving a visit up for a while), falling
+#: to nothing by SLACK_UNTIL of the run.
+SLACK_SHARE = 1.5
+SLACK_UNTIL = 0.6
 #: Wall-clock length of a compiled chunk (between checks of the time and of `should_stop`).
 CHUNK_SECONDS = 0.05
 #: Construction: visits inserted per recreate call (later batches see where the earlier ones went).
 BUILD_BATCH = 256
-CAND_MAX = 64
+#: Concierges nearest to a visit that the LNS tries (besides the routes of its nearest visits).
+LNS_CONCIERGES = 8
+CAND_MAX = NEAR_VISITS + NEAR_CONCIERGES + 16
 
 
 @njit(cache=True)
@@ -59,7 +66,7 @@ def seed_rng(seed: int) -> None:
 
 @njit(cache=True)
 def run_chunk(
-    ins: Any, N: Any, S: Any, T: Any, B: Any, cur: int, best: int, iters: int, temp: float, qmax: int,
+    ins: Any, N: Any, S: Any, T: Any, B: Any, cur: int, best: int, iters: int, temp: float, slack: float, qmax: int,
     wr: Any, wc: Any, sr: Any, sc: Any, ur: Any, uc: Any, removed: Any, ruined: Any, pend: Any, full: Any, work: Any,
 ) -> tuple[int, int, int]:
     """`iters` iterations on S (current) keeping the best in B (T is scratch); returns (current
@@ -92,7 +99,7 @@ def run_chunk(
         for i in range(npend):
             mark[pend[i]] = False
         noise = 0.0 if np.random.random() < 0.5 else 0.05
-        recreate(ins, N, S, pend, full, npend, ruined, nru, fl, noise, work)
+        recreate(ins, N, S, pend, full, npend, ruined, nru, fl, noise, LNS_CONCIERGES, work)
         new = objective(ins, S)
         score = 0.0
         if new < best:
@@ -104,7 +111,7 @@ def run_chunk(
         elif new < cur:
             cur = new
             score = SCORE_BETTER
-        elif temp > 0 and np.random.random() < np.exp(-(new - cur) / temp):
+        elif (temp > 0 and np.random.random() < np.exp(-(new - cur) / temp)) or new - best < slack:
             cur = new
             score = SCORE_ACCEPTED
         else:
@@ -126,7 +133,7 @@ def build_batches(ins: Any, N: Any, S: Any, order: Any, batch: int, pend: Any, f
             pend[npend] = order[i]
             full[npend] = True
             npend += 1
-        recreate(ins, N, S, pend, full, npend, ruined, 0, 0, 0.0, work)
+        recreate(ins, N, S, pend, full, npend, ruined, 0, 0, 0.0, N.vnear.shape[1], work)
 
 
 @dataclass
@@ -195,6 +202,8 @@ class Lns:
         wr, wc = np.ones(N_RUIN), np.ones(N_RECREATE)
         per_visit = float(S.rt[:, R_ARC].sum()) / max(1, planned)
         t_start = max(1.0, TEMPERATURE_SHARE * per_visit)
+        optional = inst.vis[inst.vis[:, K_REQ] == 0, K_PEN]
+        slack_start = SLACK_SHARE * float(optional.min()) if len(optional) else 0.0
         seed_rng(seed)
         done, chunk = 0, 8
         while True:
@@ -203,10 +212,11 @@ class Lns:
             if frac >= 1.0 or elapsed >= time_limit or (should_stop is not None and should_stop()):
                 break
             temp = t_start * COOLING_RANGE ** (-min(1.0, frac))
+            slack = slack_start * max(0.0, 1.0 - frac / SLACK_UNTIL)
             n_it = chunk if iterations is None else min(chunk, iterations - done)
             sr, sc, ur, uc = np.zeros(N_RUIN), np.zeros(N_RECREATE), np.zeros(N_RUIN), np.zeros(N_RECREATE)
             t1 = time.monotonic()
-            cur, new_best, _ = run_chunk(inst, near, S, T, B, cur, best, n_it, temp, qmax, wr, wc, sr, sc, ur, uc, removed, ruined, pend, full, work)
+            cur, new_best, _ = run_chunk(inst, near, S, T, B, cur, best, n_it, temp, slack, qmax, wr, wc, sr, sc, ur, uc, removed, ruined, pend, full, work)
             done += n_it
             wr = (1 - REACTION) * wr + REACTION * np.where(ur > 0, sr / np.maximum(ur, 1), wr)
             wc = (1 - REACTION) * wc + REACTION * np.where(uc > 0, sc / np.maximum(uc, 1), wc)
