@@ -216,7 +216,8 @@ class Lns:
             n_it = chunk if iterations is None else min(chunk, iterations - done)
             sr, sc, ur, uc = np.zeros(N_RUIN), np.zeros(N_RECREATE), np.zeros(N_RUIN), np.zeros(N_RECREATE)
             t1 = time.monotonic()
-            cur, new_best, _ = run_chunk(inst, near, S, T, B, cur, best, n_it, temp, slack, qmax, wr, wc, sr, sc, ur, uc, removed, ruined, pend, full, work)
+            args = (removed, ruined, pend, full, work)
+            cur, new_best, _ = run_chunk(inst, near, S, T, B, cur, best, n_it, temp, slack, qmax, wr, wc, sr, sc, ur, uc, *args)
             done += n_it
             wr = (1 - REACTION) * wr + REACTION * np.where(ur > 0, sr / np.maximum(ur, 1), wr)
             wc = (1 - REACTION) * wc + REACTION * np.where(uc > 0, sc / np.maximum(uc, 1), wc)

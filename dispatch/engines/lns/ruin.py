@@ -3,7 +3,9 @@
 Operators (indices of the adaptive weights): random visits; related visits (Shaw: near in place and in
 time to a seed visit); strings (consecutive visits cut from several routes near a seed, after Christiaens
 and Vanden Berghe's SISR); a whole route (and its nearest neighbour's); the worst visits (those whose
-removal saves most). Done and in-progress visits never move. Each returns how many visits it removed
+removal saves most); make room (a valuable unplanned visit and up to three less valuable visits of a
+route that could serve it: the recreate step then decides who gets the place). Done and in-progress
+visits never move. Each returns how many visits it removed
 into `removed` and which routes it touched into `ruined`; routes are re-timed afterwards.
 """
 
@@ -16,11 +18,15 @@ from numba import njit
 
 from dispatch import kernels
 from dispatch.costs import DEDICATED_PENALTY
+from dispatch.engines.lns.recreate import penalty_of
 from dispatch.engines.lns.state import F_C0, F_C1, F_D0, F_D1, R_LEN, R_TC, rebuild, take_out
 from dispatch.instance import K_DED, K_LOCK, K_SVC
 
-RANDOM, RELATED, STRING, ROUTE, WORST = 0, 1, 2, 3, 4
-N_RUIN = 5
+RANDOM, RELATED, STRING, ROUTE, WORST, ROOM = 0, 1, 2, 3, 4, 5
+N_RUIN = 6
+#: Make room: unplanned visits sampled to find a valuable one, and visits pushed out for it at most.
+ROOM_SAMPLE = 24
+ROOM_PUSH = 3
 #: Relatedness: a second of difference in start time counts as this many seconds of travel.
 TIME_WEIGHT = 0.5
 #: Randomisation of ordered choices (related, worst): index = floor(u**EXPONENT * candidates).
@@ -59,6 +65,50 @@ def _remove(ins: Any, S: Any, k: int, removed: Any, nrem: int, ruined: Any, nru:
         ruined[nru] = v
         nru += 1
     return nrem + 1, nru
+
+
+@njit(cache=True)
+def _make_room(ins: Any, N: Any, S: Any, removed: Any, ruined: Any) -> tuple[int, int]:
+    """The ROOM operator: removed[0] is the unplanned visit to make room for (it stays unplanned here)."""
+    n = S.where.shape[0]
+    k, pen = -1, 0
+    for _ in range(ROOM_SAMPLE):
+        j = np.random.randint(n)
+        if S.where[j] < 0 and not ins.vis[j, K_LOCK] and penalty_of(ins, j) > pen:
+            k, pen = j, penalty_of(ins, j)
+    if k < 0:
+        return 0, 0
+    routes = np.empty(N.vnear.shape[1] + N.neigh.shape[1], dtype=np.int64)
+    nr = 0
+    for j in range(min(8, N.vnear.shape[1])):
+        v = N.vnear[k, j]
+        if v >= 0 and S.rt[v, R_LEN] > 0:
+            routes[nr] = v
+            nr += 1
+    for j in range(N.neigh.shape[1]):
+        x = N.neigh[k, j]
+        if x >= 0 and S.where[x] >= 0 and ins.allowed[k, S.where[x]]:
+            routes[nr] = S.where[x]
+            nr += 1
+    if nr == 0:
+        return 0, 0
+    v = routes[np.random.randint(nr)]
+    removed[0] = k
+    nrem, nru = 1, 0
+    push = 1 + np.random.randint(ROOM_PUSH)
+    for _ in range(push):
+        worst, wpen = -1, pen
+        for j in range(S.rt[v, R_LEN]):
+            x = S.nodes[v, j]
+            px = penalty_of(ins, x) * (1.0 + 0.2 * np.random.random())
+            if not ins.vis[x, K_LOCK] and px < wpen:
+                worst, wpen = x, px
+        if worst < 0:
+            break
+        nrem, nru = _remove(ins, S, worst, removed, nrem, ruined, nru)
+    if nrem == 1:
+        return 0, 0
+    return nrem, nru
 
 
 @njit(cache=True)
@@ -149,6 +199,8 @@ def ruin(ins: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -
                         nrem, nru = _remove(ins, S, x, removed, nrem, ruined, nru)
                 if nru > 1:
                     break
+    elif op == ROOM:
+        nrem, nru = _make_room(ins, N, S, removed, ruined)
     else:  # WORST
         m = S.rt.shape[0]
         total = 0
