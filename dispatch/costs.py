@@ -17,23 +17,24 @@ from dispatch.problem import Urgency, Visit
 SECONDS_PER_MINUTE = 60
 #: Cost per second (or metre) of travel: the unit everything else is measured in.
 TRAVEL_COST = 1
-#: Leaving a visit unplanned, by urgency (before age and priority scaling): a high visit is worth four normal
-#: ones, a normal one two and a half low ones, an emergency anything else; far above any time cost a served
+#: Leaving a visit unplanned, by urgency (before age and priority scaling): a high visit is worth four fresh
+#: normal ones, a normal one 1.7 fresh low ones, an emergency anything else; far above any time cost a served
 #: visit can incur.
 UNPLANNED_PENALTY: dict[Urgency, int] = {
     Urgency.EMERGENCY: 10_000_000_000,
     Urgency.HIGH: 400_000_000,
     Urgency.NORMAL: 100_000_000,
-    Urgency.LOW: 40_000_000,
+    Urgency.LOW: 60_000_000,
 }
 #: A `required` visit that cannot be served (only where a search must still name the ones that cannot be).
 REQUIRED_PENALTY = 100_000_000_000_000
 #: Extra unplanned penalty per day of age (since `requested`) and per contract priority step, as fractions of
-#: the base penalty; together capped at RAISE_MAX so that urgency classes never overlap (an old low visit of a
-#: priority contract stays below every normal one).
+#: the base penalty, together capped by urgency: emergencies, high and normal visits never outrank the next
+#: class up (a normal one at most doubles, below any high one), while a low visit waiting for days may triple
+#: and then goes before fresh normal ones (low requests must not starve).
 AGE_PENALTY_PER_DAY = 0.25
 PRIORITY_PENALTY_STEP = 0.25
-RAISE_MAX = 1.0
+RAISE_MAX: dict[Urgency, float] = {Urgency.EMERGENCY: 1.0, Urgency.HIGH: 1.0, Urgency.NORMAL: 1.0, Urgency.LOW: 2.0}
 #: Cost per second an emergency starts after the earliest shift start: serving it half an hour sooner is
 #: worth half an hour of travel.
 EMERGENCY_EARLY_PER_SECOND = 1
@@ -59,11 +60,10 @@ ArcCost = Literal["seconds", "meters"]
 
 def unplanned_penalty(visit: Visit, day_start: int) -> int:
     """Cost of leaving `visit` unplanned: the urgency base, raised by age in days (since `requested`) and by
-    contract priority, together capped at RAISE_MAX so urgency classes never overlap (a low visit stays
-    below every normal one)."""
+    contract priority, together capped at RAISE_MAX[urgency] (see there)."""
     base = UNPLANNED_PENALTY[visit.urgency]
     age_days = 0.0 if visit.requested is None else max(0.0, (day_start - visit.requested) / 1440.0)
-    raised = min(RAISE_MAX, AGE_PENALTY_PER_DAY * age_days + PRIORITY_PENALTY_STEP * visit.priority)
+    raised = min(RAISE_MAX[visit.urgency], AGE_PENALTY_PER_DAY * age_days + PRIORITY_PENALTY_STEP * visit.priority)
     return int(base * (1.0 + raised))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -74,15 +75,31 @@ def run_and_report(problem: DispatchProblem, params: SolveParams, out: Path | No
     return plan
 
 
+def process_age() -> float:
+    """Seconds since this process started (Linux; 0 elsewhere): start-up counts against --time-limit."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return max(0.0, uptime - ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+#: The search keeps at least this share of --time-limit, however slow start-up was.
+MIN_SEARCH_SHARE = 0.5
+
+
 def run_problem_file(
     problem: Path, *, time_limit: float, seed: int, workers: int, arc_cost: ArcCost, travel_matrix: Path | None, out: Path | None, as_json: bool
 ) -> Plan:
-    """`concierge plan --problem FILE`: check the options, read the problem (and matrix), solve, report."""
+    """`concierge plan --problem FILE`: check the options, read the problem (and matrix), solve (in what is
+    left of --time-limit after start-up and reading), report."""
     check_search_options(time_limit, workers)
-    params = SolveParams(time_limit=time_limit, seed=seed, workers=workers, arc_cost=arc_cost.value)
     day = load_problem(problem)
     if travel_matrix is not None:
         day = with_matrix_file(day, travel_matrix)
+    left = max(MIN_SEARCH_SHARE * time_limit, time_limit - process_age())
+    params = SolveParams(time_limit=left, seed=seed, workers=workers, arc_cost=arc_cost.value)
     return run_and_report(day, params, out, as_json)
 
 
