@@ -93,7 +93,8 @@ def main() -> None:
         numpy_variant(ev, routes, k, v)
     t_numpy = time.perf_counter() - t0
     n = len(pairs)
-    print(f"{args.size} visits, seed {args.seed}: {n} (unplanned visit, allowed concierge) pairs, routes of {np.mean([len(r) for r in routes]):.1f} visits")
+    mean_len = np.mean([len(r) for r in routes])
+    print(f"{args.size} visits, seed {args.seed}: {n} (unplanned visit, allowed concierge) pairs, routes of {mean_len:.1f} visits")
     for name, t in (("numba", t_numba), ("python", t_python), ("numpy + python checks", t_numpy)):
         print(f"  {name:22} {1e6 * t / n:8.1f} us per pair  ({t:.2f} s)")
     print(f"load average (1 min): {os.getloadavg()[0]:.1f}")

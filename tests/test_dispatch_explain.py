@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dispatch_street import street, visit
 
 from dispatch.check import check_plan
 from dispatch.explain import reason_text
-from dispatch.jsonio import dump_plan, parse_problem
+from dispatch.jsonio import dump_plan
 from dispatch.plan import Plan, ReasonCode, Unplanned
 from dispatch.problem import DispatchProblem
 from dispatch.solve import SolveParams, solve
 
-PLACES = 8
 FAST = SolveParams(time_limit=2, solution_limit=50)
-
-
-def street(concierges: list[dict[str, Any]], visits: list[dict[str, Any]]) -> DispatchProblem:
-    """Places 0..7 on a straight street, 10 minutes per km; concierges start at place 0."""
-    sec = [[600 * abs(i - j) for j in range(PLACES)] for i in range(PLACES)]
-    met = [[1000 * abs(i - j) for j in range(PLACES)] for i in range(PLACES)]
-    for c in concierges:
-        c.setdefault("start", {"index": 0})
-    for v in visits:
-        v.setdefault("duration_minutes", 30)
-    return parse_problem({"schema": "concierge-dispatch/1", "travel": {"matrix": {"seconds": sec, "meters": met}}, "concierges": concierges, "visits": visits})
 
 
 def unplanned(problem: DispatchProblem, vid: str) -> tuple[Unplanned, str, Plan]:
@@ -64,7 +52,7 @@ def test_free_string_skills_are_matched() -> None:
 
 def test_required_dedicated_concierge_off_is_named_as_off() -> None:
     """The contract requires K05, who is off: the reason names K05 and the day off, not a window."""
-    problem = street([{"id": "K01"}, {"id": "K05", "off": True}], [{"id": "v", "location": {"index": 1}, "dedicated": "K05", "dedicated_required": True}])
+    problem = street([{"id": "K01"}, {"id": "K05", "off": True}], [visit("v", 1, dedicated="K05", dedicated_required=True)])
     u, text, _ = unplanned(problem, "v")
     assert u.reason.code is ReasonCode.NO_CONCIERGE and u.reason.detail["problem"] == "off"
     assert text == "its contract requires K05, but K05 is off that day"
@@ -92,7 +80,7 @@ def test_full_day_names_the_visits_that_would_be_displaced_and_from_whom() -> No
     """A visit left out because the only concierge is busy names the visit it would displace and the concierge."""
     problem = street(
         [{"id": "a"}],
-        [{"id": "keep", "location": {"index": 1}, "urgency": "high", "duration_minutes": 480}, {"id": "late", "location": {"index": 1}, "urgency": "low", "duration_minutes": 60}],
+        [visit("keep", 1, urgency="high", duration_minutes=480), visit("late", 1, urgency="low", duration_minutes=60)],
     )
     u, text, _ = unplanned(problem, "late")
     assert u.reason.code is ReasonCode.FULL and u.reason.detail["displace"] == ["keep"] and u.reason.detail["concierge"] == "a"

@@ -12,14 +12,13 @@ import time
 from typing import Any
 
 import pytest
+from dispatch_street import street, visit
 
 from dispatch.check import check_plan
-from dispatch.jsonio import parse_problem
 from dispatch.plan import Plan, PlanStatus, ReasonCode
 from dispatch.problem import DispatchProblem
 from dispatch.solve import Progress, SolveParams, solve
 
-PLACES = 8
 FAST = SolveParams(time_limit=1, solution_limit=100)
 ENGINES = ("lns", "ortools", "pyvrp")
 
@@ -28,24 +27,6 @@ ENGINES = ("lns", "ortools", "pyvrp")
 def alone(request: pytest.FixtureRequest) -> SolveParams:
     """Search parameters running one engine alone (deterministic budget)."""
     return SolveParams(time_limit=2, solution_limit=50, engines=(request.param,))
-
-
-def street(concierges: list[dict[str, Any]], visits: list[dict[str, Any]]) -> DispatchProblem:
-    """A problem on the straight street with the given concierges and visits."""
-    sec = [[600 * abs(i - j) for j in range(PLACES)] for i in range(PLACES)]
-    met = [[1000 * abs(i - j) for j in range(PLACES)] for i in range(PLACES)]
-    for c in concierges:
-        c.setdefault("start", {"index": 0})
-    for v in visits:
-        v.setdefault("duration_minutes", 30)
-        v.setdefault("urgency", "normal")
-    travel = {"matrix": {"seconds": sec, "meters": met}}
-    return parse_problem({"schema": "concierge-dispatch/1", "travel": travel, "concierges": concierges, "visits": visits})
-
-
-def visit(vid: str, place: int, **extra: Any) -> dict[str, Any]:
-    """A visit dict at street place `place`."""
-    return {"id": vid, "location": {"index": place}, **extra}
 
 
 def run(problem: DispatchProblem, params: SolveParams = FAST, **kw: Any) -> Plan:

@@ -68,6 +68,23 @@ def _remove(ins: Any, S: Any, k: int, removed: Any, nrem: int, ruined: Any, nru:
 
 
 @njit(cache=True)
+def _remove_ordered(ins: Any, S: Any, ordered: Any, q: int, removed: Any, nrem: int, ruined: Any, nru: int) -> tuple[int, int]:
+    """Remove visits from `ordered` (best first) until q are removed, each pick at a random rank skewed
+    towards the front (rank = floor(u**EXPONENT * n), the next free one if taken)."""
+    nc = ordered.shape[0]
+    taken = np.zeros(nc, dtype=np.bool_)
+    picked = 0
+    while nrem < q and picked < nc:
+        idx = int(np.random.random() ** EXPONENT * nc)
+        while taken[idx]:
+            idx = (idx + 1) % nc
+        taken[idx] = True
+        picked += 1
+        nrem, nru = _remove(ins, S, ordered[idx], removed, nrem, ruined, nru)
+    return nrem, nru
+
+
+@njit(cache=True)
 def _make_room(ins: Any, N: Any, S: Any, removed: Any, ruined: Any) -> tuple[int, int]:
     """The ROOM operator: removed[0] is the unplanned visit to make room for (it stays unplanned here)."""
     n = S.where.shape[0]
@@ -97,7 +114,7 @@ def _make_room(ins: Any, N: Any, S: Any, removed: Any, ruined: Any) -> tuple[int
     nrem, nru = 1, 0
     push = 1 + np.random.randint(ROOM_PUSH)
     for _ in range(push):
-        worst, wpen = -1, pen
+        worst, wpen = -1, float(pen)
         for j in range(S.rt[v, R_LEN]):
             x = S.nodes[v, j]
             px = penalty_of(ins, x) * (1.0 + 0.2 * np.random.random())
@@ -138,21 +155,8 @@ def ruin(ins: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -
                     tr = ins.tmat[0, rs, ins.row[k]] + ins.tmat[0, ins.row[k], rs]
                     score[nc] = tr + TIME_WEIGHT * abs(_start_of(ins, S, k) - t0)
                     nc += 1
-            order = np.argsort(score[:nc])
             nrem, nru = _remove(ins, S, seed, removed, nrem, ruined, nru)
-            taken = np.zeros(nc, dtype=np.bool_)
-            while nrem < q and nrem - 1 < nc:
-                idx = int(np.random.random() ** EXPONENT * nc)
-                while idx < nc and taken[idx]:
-                    idx += 1
-                if idx >= nc:
-                    idx = 0
-                    while idx < nc and taken[idx]:
-                        idx += 1
-                    if idx >= nc:
-                        break
-                taken[idx] = True
-                nrem, nru = _remove(ins, S, cand[order[idx]], removed, nrem, ruined, nru)
+            nrem, nru = _remove_ordered(ins, S, cand[np.argsort(score[:nc])], q, removed, nrem, ruined, nru)
     elif op == STRING:
         seed = _pick_planned(ins, S)
         if seed >= 0:
@@ -221,16 +225,7 @@ def ruin(ins: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -
                 cand[nc] = k
                 gain[nc] = -(S.rt[v, R_TC] - tc - darc + ded)  # ascending: largest saving first
                 nc += 1
-        order = np.argsort(gain[:nc])
-        taken = np.zeros(nc, dtype=np.bool_)
-        while nrem < q and nrem < nc:
-            idx = int(np.random.random() ** EXPONENT * nc)
-            while idx < nc and taken[idx]:
-                idx += 1
-            if idx >= nc:
-                break
-            taken[idx] = True
-            nrem, nru = _remove(ins, S, cand[order[idx]], removed, nrem, ruined, nru)
+        nrem, nru = _remove_ordered(ins, S, cand[np.argsort(gain[:nc])], q, removed, nrem, ruined, nru)
     for r in range(nru):
         rebuild(ins, S, ruined[r])
     return nrem, nru
