@@ -93,8 +93,8 @@ def solve(
         options["previous"] = {vid: (problem.concierge_index(c), m) for vid, (c, m) in previous.items() if vid in pos}
     ctx = Context(ev, lns, start, params, options)
     plan_recipes = recipes(ev, params, replanning=previous is not None)
-    if params.workers > 1:
-        warm_up()  # compiled (or loaded from the cache) once here, not in every worker
+    if params.workers > 1 and any("lns" in r for r in plan_recipes):
+        warm_up()  # the LNS kernels compiled (or loaded from the cache) once here, not in every worker
     deadline = t0 + params.time_limit - _reserve(params)
     if params.workers == 1:
         def report(total: int, planned: int) -> None:
