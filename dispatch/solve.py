@@ -32,8 +32,10 @@ from dispatch.warmup import warm_up
 
 __all__ = ["Progress", "ProgressFn", "SolveParams", "StopFn", "recipes", "solve"]
 
-#: Time kept back for building the plan and explaining it: this share of the limit, within these bounds.
+#: Time kept back for building the plan and explaining it: this share of the limit (less on days under
+#: RESERVE_FULL_VISITS visits, which explain in a blink), within these bounds.
 RESERVE_SHARE = 0.05
+RESERVE_FULL_VISITS = 500
 RESERVE_MIN, RESERVE_MAX = 0.2, 1.5
 #: Days up to this many visits end worker 1's LNS with an OR-Tools guided local search from its best plan.
 POLISH_MAX_VISITS = 300
@@ -56,8 +58,9 @@ def recipes(ev: Evaluator, params: SolveParams, replanning: bool = False) -> lis
     return ["lns"] + [rest[(w - 1) % len(rest)] for w in range(1, n)]
 
 
-def _reserve(params: SolveParams) -> float:
-    return max(RESERVE_MIN, min(RESERVE_MAX, RESERVE_SHARE * params.time_limit)) if params.explain else RESERVE_MIN
+def _reserve(params: SolveParams, n_visits: int) -> float:
+    share = RESERVE_SHARE * min(1.0, n_visits / RESERVE_FULL_VISITS)
+    return max(RESERVE_MIN, min(RESERVE_MAX, share * params.time_limit)) if params.explain else RESERVE_MIN
 
 
 def solve(
@@ -95,7 +98,7 @@ def solve(
     plan_recipes = recipes(ev, params, replanning=previous is not None)
     if params.workers > 1 and any("lns" in r for r in plan_recipes):
         warm_up()  # the LNS kernels compiled (or loaded from the cache) once here, not in every worker
-    deadline = t0 + params.time_limit - _reserve(params)
+    deadline = t0 + params.time_limit - _reserve(params, len(problem.visits))
     if params.workers == 1:
         def report(total: int, planned: int) -> None:
             if on_progress is not None:
