@@ -367,7 +367,10 @@ def load_day(session: Session, day: dt.date, *, lookahead: int = LOOKAHEAD_BUSIN
                 status=status,
             )
         )
-    problem = DispatchProblem(concierges=concierges, visits=tuple(visits), profile=profile, date=day.isoformat(), meta={"time_format": "hhmm"})
+    off = tuple(_concierge(c) for c in concierge_rows if c.id not in working_ids)  # named in reasons (a skill only they have)
+    problem = DispatchProblem(
+        concierges=concierges, visits=tuple(visits), profile=profile, date=day.isoformat(), meta={"time_format": "hhmm"}, off=off
+    )
     problem = with_travel(problem)
     visit_keys = {visit_key(v.request_id): v.id for v in visit_rows}
     return DaySnapshot(

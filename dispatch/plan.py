@@ -1,8 +1,8 @@
 """The result of a solve: routes with times, unplanned visits with reasons, the cost by objective term.
 
-Times here are integer seconds from the plan date's midnight (the model's unit); `jsonio` writes them in
-the problem's own format. Extraction never formats text: reasons are codes with details, `explain.py`
-turns them into sentences.
+Times here are integer seconds from the plan date's midnight; `jsonio` writes them in the problem's own
+format. Plans are built by `dispatch.evaluate.Evaluator.plan` whichever engine found the routes. Nothing
+here formats text: reasons are codes with details, `explain.py` turns them into sentences.
 """
 
 from __future__ import annotations
@@ -12,19 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ortools.constraint_solver import pywrapcp  # type: ignore[import-untyped]
-
-from dispatch.model import (
-    DEDICATED_PENALTY,
-    EMERGENCY_EARLY_PER_SECOND,
-    LATENESS_PER_SECOND,
-    SECONDS_PER_MINUTE,
-    TRAVEL_COST,
-    ArcCost,
-    Model,
-    unplanned_penalty,
-)
-from dispatch.problem import DispatchProblem, Urgency
+from dispatch.costs import SECONDS_PER_MINUTE, unplanned_penalty
+from dispatch.problem import DispatchProblem
 
 
 class PlanStatus(StrEnum):
@@ -139,24 +128,7 @@ class Plan:
         return {s.visit: (r.concierge, s.start) for r in self.routes for s in r.stops}
 
 
-def routes_of(model: Model, assignment: pywrapcp.Assignment) -> list[list[int]]:
-    """Visit positions per concierge, in order."""
-    routing = model.routing
-    out = []
-    for v in range(len(model.problem.concierges)):
-        idx = routing.Start(v)
-        seq = []
-        idx = assignment.Value(routing.NextVar(idx))
-        while not routing.IsEnd(idx):
-            k = model.visit_of(idx)
-            assert k is not None
-            seq.append(k)
-            idx = assignment.Value(routing.NextVar(idx))
-        out.append(seq)
-    return out
-
-
-def _arrival(prev_end: int, travel: int, start: int, brk: tuple[int, int] | None) -> int:
+def arrival_time(prev_end: int, travel: int, start: int, brk: tuple[int, int] | None) -> int:
     """Earliest arrival given the break, if it is taken in this gap (travel first when it fits)."""
     if brk is None or not (prev_end <= brk[0] and brk[1] <= start):
         return prev_end + travel
@@ -166,85 +138,6 @@ def _arrival(prev_end: int, travel: int, start: int, brk: tuple[int, int] | None
     return min(start, brk[1] + travel - before)
 
 
-def cost_breakdown(problem: DispatchProblem, routes: list[Route], unplanned: list[str], arc_cost: ArcCost) -> dict[str, int]:
-    """Recompute the objective terms from a plan (independent of the solver's own total)."""
-    by_id = {v.id: v for v in problem.visits}
-    day_start = min((c.shift_start for c in problem.concierges), default=0) * SECONDS_PER_MINUTE
-    travel = sum((r.travel_seconds if arc_cost == "seconds" else r.travel_meters) for r in routes) * TRAVEL_COST
-    early = late = dedicated = 0
-    for r in routes:
-        for s in r.stops:
-            v = by_id[s.visit]
-            if v.urgency is Urgency.EMERGENCY:
-                early += max(0, s.start - day_start) * EMERGENCY_EARLY_PER_SECOND
-            elif v.due is not None:
-                late += max(0, s.start - max(0, v.due) * SECONDS_PER_MINUTE) * LATENESS_PER_SECOND[v.urgency]
-            if v.dedicated is not None and not v.dedicated_required and v.dedicated != r.concierge:
-                dedicated += DEDICATED_PENALTY
-    unpl = sum(unplanned_penalty(by_id[u], day_start // SECONDS_PER_MINUTE) for u in unplanned if not by_id[u].required)
-    terms = {"emergency_delay": early, "lateness": late, "unplanned": unpl, "dedicated": dedicated, "travel": travel}
-    terms["total"] = sum(terms.values())
-    return terms
-
-
-def extract_plan(
-    model: Model,
-    assignment: pywrapcp.Assignment,
-    status: PlanStatus,
-    solve_seconds: float,
-    *,
-    arc_cost: ArcCost = "seconds",
-    reasons: Mapping[str, Reason] | None = None,
-) -> Plan:
-    """Turn a solver assignment into a `Plan`; unplanned visits get `reasons` (default NOT_SEARCHED)."""
-    routing, time, problem = model.routing, model.time, model.problem
-    breaks: dict[int, tuple[int, int]] = {}
-    if model.breaks:
-        container = assignment.IntervalVarContainer()
-        by_name = {container.Element(i).Var().Name(): container.Element(i) for i in range(container.Size())}
-        for v, iv in model.breaks.items():
-            el = by_name.get(iv.Name())
-            if el is not None and el.PerformedValue():
-                breaks[v] = (int(el.StartValue()), int(el.StartValue()) + int(el.DurationValue()))
-    routes = []
-    seen: set[int] = set()
-    for v, c in enumerate(problem.concierges):
-        idx = routing.Start(v)
-        start = int(assignment.Value(time.CumulVar(idx)))
-        prev_end = start
-        stops = []
-        brk = breaks.get(v)
-        nxt = assignment.Value(routing.NextVar(idx))
-        while True:
-            sec, met = model.leg(v, idx, nxt)
-            if routing.IsEnd(nxt):
-                end = int(assignment.Value(time.CumulVar(nxt)))
-                ret = (sec, met)
-                break
-            k = model.visit_of(nxt)
-            assert k is not None
-            seen.add(k)
-            visit = problem.visits[k]
-            s = int(assignment.Value(time.CumulVar(nxt)))
-            e = s + visit.duration * SECONDS_PER_MINUTE
-            stops.append(Stop(visit.id, _arrival(prev_end, sec, s, brk), s, e, sec, met))
-            prev_end = e
-            idx, nxt = nxt, assignment.Value(routing.NextVar(nxt))
-        if not stops:
-            start = end = c.shift_start * SECONDS_PER_MINUTE
-            brk = None
-        routes.append(
-            Route(c.id, tuple(stops), start, end, ret[0], ret[1], brk[0] if brk else None, brk[1] if brk else None)
-        )
-    reasons = reasons or {}
-    unplanned_ids = [v.id for k, v in enumerate(problem.visits) if k not in seen]
-    unplanned = tuple(Unplanned(u, reasons.get(u, Reason(ReasonCode.NOT_SEARCHED))) for u in unplanned_ids)
-    if any(problem.visit(u).required or problem.visit(u).fixed for u in unplanned_ids):
-        status = PlanStatus.INFEASIBLE
-    cost = cost_breakdown(problem, routes, unplanned_ids, arc_cost)
-    return Plan(status, tuple(routes), unplanned, cost, solve_seconds, int(assignment.ObjectiveValue()))
-
-
 def empty_plan(problem: DispatchProblem, status: PlanStatus, solve_seconds: float, reasons: Mapping[str, Reason] | None = None) -> Plan:
     """A plan with nothing routed (no solution found at all)."""
     reasons = reasons or {}
@@ -252,5 +145,7 @@ def empty_plan(problem: DispatchProblem, status: PlanStatus, solve_seconds: floa
         Route(c.id, (), c.shift_start * SECONDS_PER_MINUTE, c.shift_start * SECONDS_PER_MINUTE, 0, 0) for c in problem.concierges
     )
     unplanned = tuple(Unplanned(v.id, reasons.get(v.id, Reason(ReasonCode.NOT_SEARCHED))) for v in problem.visits)
-    cost = cost_breakdown(problem, [], [v.id for v in problem.visits], "seconds")
-    return Plan(status, routes, unplanned, cost, solve_seconds)
+    day_start = min((c.shift_start for c in problem.concierges), default=0)
+    penalty = sum(unplanned_penalty(v, day_start) for v in problem.visits if not (v.required or v.fixed))
+    cost = {"emergency_delay": 0, "lateness": 0, "unplanned": penalty, "dedicated": 0, "travel": 0, "total": penalty}
+    return Plan(status, routes, unplanned, cost, solve_seconds, penalty)

@@ -18,10 +18,18 @@ import numpy.typing as npt
 
 from dispatch.errors import DispatchError
 
-#: The skill vocabulary; anything else in a problem is a typo and rejected with its path.
+#: The business's own skill vocabulary, which `data/` validates against. The dispatch API takes any string:
+#: a visit needing a skill no concierge has is left unplanned with a reason naming it.
 KNOWN_SKILLS: frozenset[str] = frozenset(
     {"english", "server", "network", "mac", "windows", "linux", "printer", "security", "cloud", "phone", "cabling", "backup"}
 )
+#: Bounds on the numbers a problem may hold (minutes from midnight, durations, counts): wide enough for any
+#: real day (and multi-day benchmarks), small enough that every sum stays far inside 64-bit integers.
+MAX_ABS_MINUTES = 100 * 24 * 60
+MAX_DURATION_MINUTES = 14 * 24 * 60
+MAX_COUNT = 1_000_000
+MAX_LOAD = 10**12
+MAX_PRIORITY = 1000
 
 DEFAULT_SHIFT_START = 9 * 60
 DEFAULT_SHIFT_END = 18 * 60
@@ -48,6 +56,16 @@ class VisitStatus(StrEnum):
 
 def _fail(path: str, message: str) -> DispatchError:
     return DispatchError(f"{path}: {message}")
+
+
+def _minutes(path: str, value: int) -> None:
+    if not -MAX_ABS_MINUTES <= value <= MAX_ABS_MINUTES:
+        raise _fail(path, f"{value} is outside -{MAX_ABS_MINUTES}..{MAX_ABS_MINUTES} minutes")
+
+
+def _bounded(path: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        raise _fail(path, f"must be between {low} and {high}, got {value}")
 
 
 @dataclass(frozen=True)
@@ -87,21 +105,28 @@ class Window:
     end: int
 
     def __post_init__(self) -> None:
+        _minutes("window.start", self.start)
+        _minutes("window.end", self.end)
         if self.end < self.start:
             raise _fail("window", f"end {self.end} is before start {self.start}")
 
 
 @dataclass(frozen=True)
 class Break:
-    """A break of `minutes` starting somewhere in [earliest, latest] (minutes from midnight)."""
+    """A break of `minutes` whose *start* lies in [earliest, latest] (minutes from midnight): with
+    earliest 11:30, latest 14:00 and 60 minutes it may run 14:00-15:00. It is taken between two visits
+    (or before the first, or after the last within the shift), never during one, and only on a day the
+    concierge has visits."""
 
     earliest: int
     latest: int
     minutes: int
 
     def __post_init__(self) -> None:
-        if self.minutes <= 0:
-            raise _fail("break.minutes", f"must be > 0, got {self.minutes}")
+        if not 0 < self.minutes <= MAX_DURATION_MINUTES:
+            raise _fail("break.minutes", f"must be between 1 and {MAX_DURATION_MINUTES}, got {self.minutes}")
+        _minutes("break.earliest", self.earliest)
+        _minutes("break.latest", self.latest)
         if self.latest < self.earliest:
             raise _fail("break.latest", f"{self.latest} is before earliest {self.earliest}")
 
@@ -125,15 +150,16 @@ class Concierge:
     def __post_init__(self) -> None:
         if not self.id:
             raise _fail("concierge.id", "must not be empty")
+        _minutes("shift.start", self.shift_start)
+        _minutes("shift.end", self.shift_end)
         if self.shift_end < self.shift_start:
             raise _fail("shift.end", f"{self.shift_end} is before shift start {self.shift_start}")
-        unknown = sorted(set(self.skills) - KNOWN_SKILLS)
-        if unknown:
-            raise _fail("skills", f"unknown skill {unknown[0]!r} (known: {', '.join(sorted(KNOWN_SKILLS))})")
-        if self.max_visits is not None and self.max_visits < 0:
-            raise _fail("max_visits", f"must be >= 0, got {self.max_visits}")
-        if self.capacity is not None and self.capacity < 0:
-            raise _fail("capacity", f"must be >= 0, got {self.capacity}")
+        if any(not isinstance(s, str) or not s for s in self.skills):
+            raise _fail("skills", "every skill must be a non-empty string")
+        if self.max_visits is not None:
+            _bounded("max_visits", self.max_visits, 0, MAX_COUNT)
+        if self.capacity is not None:
+            _bounded("capacity", self.capacity, 0, MAX_LOAD)
 
     @property
     def end_location(self) -> Location:
@@ -175,20 +201,21 @@ class Visit:
     def __post_init__(self) -> None:
         if not self.id:
             raise _fail("visit.id", "must not be empty")
-        if self.duration < 0:
-            raise _fail("duration_minutes", f"must be >= 0, got {self.duration}")
+        _bounded("duration_minutes", self.duration, 0, MAX_DURATION_MINUTES)
         for k, w in enumerate(self.windows):
             if w.end < w.start:
                 raise _fail(f"windows[{k}]", f"end {w.end} is before start {w.start}")
-        unknown = sorted(set(self.skills) - KNOWN_SKILLS)
-        if unknown:
-            raise _fail("skills", f"unknown skill {unknown[0]!r} (known: {', '.join(sorted(KNOWN_SKILLS))})")
+        for name, t in (("deadline", self.deadline), ("requested", self.requested)):
+            if t is not None:
+                _minutes(name, t)
+        if any(not isinstance(s, str) or not s for s in self.skills):
+            raise _fail("skills", "every skill must be a non-empty string")
         if self.dedicated_required and self.dedicated is None:
             raise _fail("dedicated_required", "needs a dedicated concierge")
-        if self.load < 0:
-            raise _fail("load", f"must be >= 0, got {self.load}")
-        if self.priority < 0:
-            raise _fail("priority", f"must be >= 0, got {self.priority}")
+        _bounded("load", self.load, 0, MAX_LOAD)
+        _bounded("priority", self.priority, 0, MAX_PRIORITY)
+        if self.pinned is not None and self.pinned.start is not None:
+            _minutes("pinned.start", self.pinned.start)
         if self.status is not VisitStatus.OPEN and (self.pinned is None or self.pinned.concierge is None or self.pinned.start is None):
             raise _fail("status", f"a {self.status.value} visit must be pinned to a concierge and a start")
 
@@ -240,7 +267,9 @@ class Matrix:
 @dataclass(frozen=True)
 class DispatchProblem:
     """One day to plan. Travel is either `profile` (a name known to `dispatch.travel.load_profiles`) or
-    `matrix`; with a matrix every location must be an index into it."""
+    `matrix`; with a matrix every location must be an index into it. `off` lists concierges who do not
+    work that day: never routed, named in reasons (the only holder of a skill, a required dedicated
+    concierge)."""
 
     concierges: tuple[Concierge, ...]
     visits: tuple[Visit, ...]
@@ -248,6 +277,7 @@ class DispatchProblem:
     matrix: Matrix | None = None
     date: str | None = None
     meta: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    off: tuple[Concierge, ...] = ()
 
     def __post_init__(self) -> None:
         ids: dict[str, int] = {}
@@ -255,15 +285,21 @@ class DispatchProblem:
             if c.id in ids:
                 raise _fail(f"concierges[{k}].id", f"duplicate concierge id {c.id!r}")
             ids[c.id] = k
+        for k, c in enumerate(self.off):
+            if c.id in ids:
+                raise _fail(f"off[{k}].id", f"{c.id!r} is both working and off")
         seen: set[str] = set()
         for k, v in enumerate(self.visits):
             if v.id in seen:
                 raise _fail(f"visits[{k}].id", f"duplicate visit id {v.id!r}")
             seen.add(v.id)
-            if v.dedicated is not None and v.dedicated not in ids:
+            known = ids.keys() | {c.id for c in self.off}
+            if v.dedicated is not None and v.dedicated not in known:
                 raise _fail(f"visits[{k}].dedicated", f"unknown concierge {v.dedicated!r}")
-            if v.pinned is not None and v.pinned.concierge is not None and v.pinned.concierge not in ids:
+            if v.pinned is not None and v.pinned.concierge is not None and v.pinned.concierge not in known:
                 raise _fail(f"visits[{k}].pinned.concierge", f"unknown concierge {v.pinned.concierge!r}")
+            if v.fixed and v.pinned is not None and v.pinned.concierge not in ids:
+                raise _fail(f"visits[{k}].pinned.concierge", f"a {v.status.value} visit must be pinned to a working concierge")
         if self.matrix is None and self.profile is None:
             raise _fail("travel", "needs a profile or a matrix")
         locations = [(f"concierges[{k}].start", c.start) for k, c in enumerate(self.concierges)]

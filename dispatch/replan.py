@@ -21,15 +21,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dispatch.check import _check_route, problem_legs
-from dispatch.construct import Scheduler, construct, plan_from_routes
+from dispatch.construct import insert
+from dispatch.costs import unplanned_penalty
+from dispatch.evaluate import Evaluator
 from dispatch.explain import cheap_reason
-from dispatch.model import unplanned_penalty
+from dispatch.params import Progress, ProgressFn, SolveParams, StopFn
 from dispatch.plan import Plan, PlanStatus, ReasonCode, Route, Stop
 from dispatch.problem import Concierge, DispatchProblem, Location, Urgency, Visit, VisitStatus
-from dispatch.solve import Progress, ProgressFn, SolveParams, StopFn, solve
+from dispatch.solve import solve
 
 #: Default search for a re-plan: a quick descent from the committed routes.
-REPLAN_PARAMS = SolveParams(time_limit=1.5, metaheuristic="GREEDY_DESCENT", first_solution="LOCAL_CHEAPEST_INSERTION")
+REPLAN_PARAMS = SolveParams(time_limit=1.5, metaheuristic="GREEDY_DESCENT", first_solution="LOCAL_CHEAPEST_INSERTION", explain=True)
 #: A start that shifts less than this is not reported as a move.
 MOVE_THRESHOLD_SECONDS = 60
 
@@ -144,62 +146,45 @@ def replan(
     if params.explain and subplan.unplanned and any(u.reason.code is ReasonCode.NOT_SEARCHED for u in subplan.unplanned):
         from dispatch.explain import explain_unplanned
 
-        subplan = explain_unplanned(sub, subplan, relaxed_checks=0)
+        subplan = explain_unplanned(sub, subplan, deadline=t0 + params.time_limit)
     return _assemble(committed, sub, fixed, subplan, old)
 
 
 def _insert(sub: DispatchProblem, committed: Plan, old: Mapping[str, tuple[str, int]], t0: float) -> Plan | None:
     """Keep committed routes, insert the rest at the cheapest feasible positions; None if a new emergency or
     required visit does not fit (the caller then searches)."""
-    sch = Scheduler.of(sub)
+    ev = Evaluator(sub)
     pos = {v.id: k for k, v in enumerate(sub.visits)}
     routes = [[pos[s.visit] for s in r.stops if s.visit in pos] for r in _routes_in_order(committed, sub)]
     todo: list[int] = []
+    day_start = min((c.shift_start for c in sub.concierges), default=0)
     for v, seq in enumerate(routes):
         # a committed route that no longer fits (e.g. the concierge is late): drop its least important visits
-        while seq and sch.schedule(v, seq) is None:
-            worst = min(range(len(seq)), key=lambda j: (unplanned_penalty(sub.visits[seq[j]], _day_start(sub)), -j))
+        while seq and not ev.valid(v, seq):
+            worst = min(range(len(seq)), key=lambda j: (unplanned_penalty(sub.visits[seq[j]], day_start), -j))
             todo.append(seq.pop(worst))
     # new visits (neither routed nor left out by the committed plan); left-out ones stay out
     known = set(old) | {u.visit for u in committed.unplanned}
     todo += [k for k, v in enumerate(sub.visits) if v.id not in known]
-    built = construct(sub, routes=routes, only=todo, scheduler=sch, eject=True, disruption=True)
+    built, left = insert(ev, routes, todo, eject=True, disruption=True)
     # a new emergency or required visit left out: a search may do better, unless it is impossible anyway
-    urgent = [k for k in built.unplanned if (sub.visits[k].urgency is Urgency.EMERGENCY and sub.visits[k].id not in old) or sub.visits[k].required]
-    if any(cheap_reason(sub, sub.visits[k]) is None for k in urgent):
+    urgent = [k for k in left if (sub.visits[k].urgency is Urgency.EMERGENCY and sub.visits[k].id not in old) or sub.visits[k].required]
+    if any(cheap_reason(sub, sub.visits[k], ev) is None for k in urgent):
         return None
     keep: dict[int, Route] = {}
-    for v, (c, seq) in enumerate(zip(sub.concierges, built.routes, strict=True)):
+    for v, (c, seq) in enumerate(zip(sub.concierges, built, strict=True)):
         verbatim = _verbatim(sub, v, _route(committed, c.id), seq)
         if verbatim is not None:
             keep[v] = verbatim
     # re-timed routes keep their committed visits no earlier than before, where that fits
-    late = _not_before(sch, sub, old, None)
-    fits = {k for v, seq in enumerate(built.routes) if v not in keep and late.schedule(v, seq) is not None for k in seq}
-    late = _not_before(sch, sub, old, fits)
-    plan = plan_from_routes(sub, built.routes, PlanStatus.FEASIBLE, time.monotonic() - t0, scheduler=late, keep=keep)
+    committed_starts = {k: old[sub.visits[k].id][1] for seq in built for k in seq if sub.visits[k].id in old}
+    late = ev.not_before(committed_starts)
+    fits = {k for v, seq in enumerate(built) if v not in keep and late.valid(v, seq) for k in seq}
+    late = ev.not_before({k: s for k, s in committed_starts.items() if k in fits})
+    plan = late.plan(built, PlanStatus.FEASIBLE, time.monotonic() - t0, keep=keep)
     reasons = {u.visit: u.reason for u in committed.unplanned}
     unplanned = tuple(dataclasses.replace(u, reason=reasons.get(u.visit, u.reason)) for u in plan.unplanned)
     return dataclasses.replace(plan, unplanned=unplanned)
-
-
-def _day_start(sub: DispatchProblem) -> int:
-    """The earliest start of the open day (minutes)."""
-    return min((c.shift_start for c in sub.concierges), default=0)
-
-
-def _not_before(sch: Scheduler, sub: DispatchProblem, old: Mapping[str, tuple[str, int]], only: set[int] | None) -> Scheduler:
-    """A scheduler whose windows also keep committed visits (those in `only`, None: all) no earlier than
-    their committed start."""
-    windows = []
-    for k, v in enumerate(sub.visits):
-        ws = sch.windows[k]
-        if v.id in old and (only is None or k in only):
-            nb = old[v.id][1]
-            clipped = [(max(a, nb), b) for a, b in ws if b >= nb]
-            ws = clipped or ws
-        windows.append(ws)
-    return dataclasses.replace(sch, windows=windows)
 
 
 def _verbatim(sub: DispatchProblem, v: int, before: Route, seq: list[int]) -> Route | None:

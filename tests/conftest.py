@@ -26,6 +26,15 @@ PG_ENV = "CONCIERGE_TEST_POSTGRES_URL"
 BACKENDS = ("sqlite", "postgresql")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def dispatch_kernels() -> None:
+    """Compile the dispatch kernels once per test process before any test (a fresh checkout has no numba
+    cache: compiling inside a test would eat its time limit; afterwards this only loads the cache)."""
+    from dispatch.warmup import warm_up
+
+    warm_up()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated empty SQLite file, copied for each test (migrating once is faster)."""

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from tui.commands.common import DbOption, parse_day
+from tui.commands.plan import ArcCost, ArcCostOption, SeedOption, TravelMatrixOption, check_search_options, run_problem_file
 
 
 def plan_date(
@@ -100,24 +101,21 @@ def register(app: typer.Typer) -> None:
         time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds to search.")] = 10.0,
         out: Annotated[Path | None, typer.Option("--out", help="Write the concierge-plan/1 JSON here.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the plan JSON on stdout.")] = False,
-        seed: Annotated[int, typer.Option("--seed", help="Search seed (which strategies run).")] = 0,
+        seed: SeedOption = 0,
         workers: Annotated[int, typer.Option("--workers", help="Parallel searches (processes).")] = 2,
+        arc_cost: ArcCostOption = ArcCost.seconds,
+        travel_matrix: TravelMatrixOption = None,
     ) -> None:
         """Plan a day from a problem file or from the database (exit 2 on bad input)."""
         if (problem is None) == (date is None):
             raise typer.BadParameter("give exactly one of --problem FILE or --date D", param_hint="--problem/--date")
-        if time_limit <= 0:
-            raise typer.BadParameter("must be > 0", param_hint="--time-limit")
-        if workers < 1:
-            raise typer.BadParameter("must be >= 1", param_hint="--workers")
+        check_search_options(time_limit, workers)
         if commit and date is None:
             raise typer.BadParameter("--commit needs --date", param_hint="--commit")
         if problem is not None:
-            from dispatch.jsonio import load_problem
-            from dispatch.solve import SolveParams
-            from tui.commands.plan import run_and_report
-
-            run_and_report(load_problem(problem), SolveParams(time_limit=time_limit, seed=seed, workers=workers), out, as_json)
+            run_problem_file(
+                problem, time_limit=time_limit, seed=seed, workers=workers, arc_cost=arc_cost, travel_matrix=travel_matrix, out=out, as_json=as_json
+            )
             return
         assert date is not None
         plan_date(db, parse_day(date), time_limit=time_limit, seed=seed, workers=workers, out=out, as_json=as_json, commit=commit)
