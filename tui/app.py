@@ -16,6 +16,8 @@ from typing import Any
 from textual import on
 from textual.app import App
 from textual.binding import Binding
+from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from data.db import Database, open_database
@@ -26,6 +28,7 @@ from tui.context import AppContext, Role
 from tui.messages import Navigate
 from tui.navigation import DESTINATIONS, NotAvailable, build, destination, home, offered
 from tui.palette import DeskCommands
+from tui.text import clean
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
@@ -172,6 +175,17 @@ class ConciergeApp(App[None]):
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
+
+    # -- user text is data ------------------------------------------------------------------------
+    def notify(
+        self, message: str, *, title: str = "", severity: SeverityLevel = "information", timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast shows its text literally: messages quote names and typed values (tui.text)."""
+        super().notify(clean(message, multiline=True), title=clean(title), severity=severity, timeout=timeout, markup=False)
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        return super().format_title(clean(title), clean(sub_title))
 
 
 def database_name(ctx: AppContext) -> str:

@@ -20,6 +20,7 @@ from textual.widgets import Button, Label, SelectionList, Static
 
 from data.errors import ConflictError, DataError, ValidationError
 from tui.context import AppContext
+from tui.text import plain
 from tui.widgets.form import FormField, clear_errors, form_values, show_error
 
 
@@ -132,7 +133,7 @@ class ModalFormScreen(ModalScreen[int | None]):
         self.dismiss(saved_id)
 
     def _show_conflict(self, message: str) -> None:
-        self.query_one("#conflict-text", Static).update(message[:1].upper() + message[1:])
+        self.query_one("#conflict-text", Static).update(plain(message[:1].upper() + message[1:], multiline=True))
         self.query_one("#conflict").add_class("-shown")
         self.query_one("#reload", Button).focus()
 

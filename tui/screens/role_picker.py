@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from data.queries import ConciergeChoice
 from tui.context import Role
+from tui.text import plain
 
 
 class RolePickerScreen(ModalScreen[Role | None]):
@@ -32,7 +33,7 @@ class RolePickerScreen(ModalScreen[Role | None]):
                 Option("Admin — clients, offices, seats, contracts, quotes, billing", id="admin"),
                 Option("Dispatcher — requests and the dispatch board", id="dispatcher"),
             ]
-            options += [Option(f"Concierge {c.code} — {c.name} (my day)", id=f"concierge:{c.code}") for c in self.concierges]
+            options += [Option(plain(f"Concierge {c.code} — {c.name} (my day)"), id=f"concierge:{c.code}") for c in self.concierges]
             yield OptionList(*options, id="roles")
 
     @on(OptionList.OptionSelected, "#roles")
