@@ -35,6 +35,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from data.errors import ConflictError, NotFoundError, ValidationError
 from data.locks import check_month_open
 from data.models import CATEGORIES, URGENCIES, Client, Concierge, Contract, Office, Visit, VisitRequest
+from data.records import text
 from dispatch.plan import Plan, PlanStatus, Reason, ReasonCode, Route, Stop, Unplanned
 from dispatch.problem import KNOWN_SKILLS, Break, DispatchProblem, Location, Matrix, Pin, Urgency, VisitStatus, Window
 from dispatch.problem import Concierge as DConcierge
@@ -785,6 +786,7 @@ def save_request(session: Session, form: RequestForm, now: dt.datetime) -> Visit
         raise ValidationError(f"skills: unknown skill {unknown[0]!r}", field="skills")
     if not form.description.strip():
         raise ValidationError("description: say what the client needs", field="description")
+    text({"description": form.description}, "description", max_len=4000, multiline=True)  # length, control characters
     if (form.window_start is None) != (form.window_end is None) or (
         form.window_start is not None and form.window_end is not None and form.window_end <= form.window_start
     ):

@@ -9,7 +9,9 @@ transaction; nothing here commits.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import TypeVar
 
 from sqlalchemy import select
@@ -28,8 +30,37 @@ TRUE_WORDS = {"1", "true", "yes", "y", "on"}
 FALSE_WORDS = {"0", "false", "no", "n", "off"}
 
 
-def text(values: Values, field: str, *, required: bool = False, max_len: int = 200) -> str | None:
-    """A stripped string; empty counts as missing."""
+INT_MAX = 2_147_483_647
+"""The largest whole number a count column holds (PostgreSQL INTEGER): no count field accepts more."""
+YEN_MAX = Decimal(100_000_000)
+"""The largest amount a money field accepts (¥100,000,000). The yen columns hold 14 digits, but a larger
+figure typed in a form is a typo; SQLite would also store an oversized amount inexactly."""
+ECHO_CHARS = 40
+"""A bad value is quoted in its message up to this many characters (a 5 MB cell is not echoed)."""
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Control characters (ESC, BEL, CR…) and bidi overrides: never part of a name, an address or a note."""
+_DIGITS_MAX = 15
+"""Digits read as a number at most (beyond that it is too large for every field, and `int` of a
+4,301-digit string raises)."""
+
+
+def shown(raw: object, limit: int = ECHO_CHARS) -> str:
+    """`raw` for a message: text quoted and cut to `limit` characters; a number as written (a huge one by size)."""
+    if isinstance(raw, Decimal) and not raw.is_finite():
+        return str(raw)
+    if isinstance(raw, int | Decimal) and not isinstance(raw, bool):
+        if abs(raw) >= 10**limit:
+            return "a number too large to show"
+        return str(raw)
+    value = str(raw)
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+def text(
+    values: Values, field: str, *, required: bool = False, max_len: int = 200, multiline: bool = False
+) -> str | None:
+    """A stripped string; empty counts as missing. Control characters are refused (line breaks and tabs
+    only where `multiline`)."""
     raw = (values.get(field) or "").strip()
     if not raw:
         if required:
@@ -37,6 +68,11 @@ def text(values: Values, field: str, *, required: bool = False, max_len: int = 2
         return None
     if len(raw) > max_len:
         raise ValidationError(f"{field}: longer than {max_len} characters", field=field)
+    bad = _CONTROL.search(raw if multiline else raw.replace("\t", "\x00").replace("\n", "\x00"))
+    if bad is not None:
+        char = raw[bad.start()]
+        what = "a line break or tab" if char in "\t\n" else f"a control character (U+{ord(char):04X})"
+        raise ValidationError(f"{field}: contains {what}", field=field)
     return raw
 
 
@@ -50,19 +86,39 @@ def integer(
     values: Values, field: str, *, default: int | None = None, minimum: int | None = None,
     maximum: int | None = None,
 ) -> int | None:
+    """A whole number (thousands commas allowed) within [minimum, maximum]; never above INT_MAX."""
     raw = (values.get(field) or "").strip()
     if not raw:
         return default
+    top = INT_MAX if maximum is None else min(maximum, INT_MAX)
+    digits = raw.replace(",", "")
+    if len(digits.lstrip("+-").lstrip("0")) > _DIGITS_MAX:
+        if digits.lstrip("+-").isdigit():
+            sign = "below" if digits.startswith("-") else "above"
+            bound = minimum if sign == "below" and minimum is not None else top
+            raise ValidationError(f"{field}: {shown(raw)} is {sign} {bound}", field=field)
+        raise ValidationError(f"{field}: {shown(raw)} is not a whole number", field=field)
     try:
-        number = int(raw.replace(",", ""))
+        number = int(digits)
     except ValueError:
-        raise ValidationError(f"{field}: {raw!r} is not a whole number", field=field) from None
+        raise ValidationError(f"{field}: {shown(raw)} is not a whole number", field=field) from None
     if minimum is not None and number < minimum:
         what = "negative" if minimum == 0 and number < 0 else f"below {minimum}"
         raise ValidationError(f"{field}: {number} is {what}", field=field)
-    if maximum is not None and number > maximum:
-        raise ValidationError(f"{field}: {number} is above {maximum}", field=field)
+    if number > top:
+        raise ValidationError(f"{field}: {number} is above {top}", field=field)
     return number
+
+
+def money(values: Values, field: str, *, maximum: Decimal = YEN_MAX) -> Decimal | None:
+    """Whole yen ≥ 0 ("12,000", "¥12000", "12000円"), at most `maximum`; empty: None."""
+    raw = (values.get(field) or "").replace("¥", "").replace("￥", "").replace("円", "").strip()
+    number = integer({field: raw}, field, minimum=0)
+    if number is None:
+        return None
+    if number > maximum:
+        raise ValidationError(f"{field}: ¥{number:,} is above the ¥{maximum:,} a money field accepts", field=field)
+    return Decimal(number)
 
 
 def coordinate(values: Values, field: str, *, limit: float) -> float | None:
@@ -70,9 +126,11 @@ def coordinate(values: Values, field: str, *, limit: float) -> float | None:
     if not raw:
         return None
     try:
-        number = float(raw)
+        number = float(raw) if len(raw) <= ECHO_CHARS else float("nan")
     except ValueError:
-        raise ValidationError(f"{field}: {raw!r} is not a number", field=field) from None
+        number = float("nan")
+    if number != number:  # not a number (or NaN typed as such)
+        raise ValidationError(f"{field}: {shown(raw)} is not a number", field=field)
     if not -limit <= number <= limit:
         raise ValidationError(f"{field}: {number} is out of range (-{limit:g} to {limit:g})", field=field)
     return number
@@ -86,7 +144,7 @@ def boolean(values: Values, field: str, *, default: bool) -> bool:
         return True
     if raw in FALSE_WORDS:
         return False
-    raise ValidationError(f"{field}: {raw!r} is not yes/no", field=field)
+    raise ValidationError(f"{field}: {shown(raw)} is not yes/no", field=field)
 
 
 def time_of_day(values: Values, field: str, *, default: dt.time) -> dt.time:
@@ -96,8 +154,8 @@ def time_of_day(values: Values, field: str, *, default: dt.time) -> dt.time:
     try:
         hours, minutes = raw.split(":")
         return dt.time(int(hours), int(minutes))
-    except ValueError:
-        raise ValidationError(f"{field}: {raw!r} is not a time (HH:MM)", field=field) from None
+    except (ValueError, OverflowError):
+        raise ValidationError(f"{field}: {shown(raw)} is not a time (HH:MM)", field=field) from None
 
 
 def choice(values: Values, field: str, options: tuple[str, ...], *, default: str | None = None) -> str:
@@ -107,7 +165,7 @@ def choice(values: Values, field: str, options: tuple[str, ...], *, default: str
             raise ValidationError(f"{field}: required (one of {', '.join(options)})", field=field)
         return default
     if raw not in options:
-        raise ValidationError(f"{field}: {raw!r} is not one of {', '.join(options)}", field=field)
+        raise ValidationError(f"{field}: {shown(raw)} is not one of {', '.join(options)}", field=field)
     return raw
 
 
@@ -117,7 +175,7 @@ def word_list(values: Values, field: str, options: tuple[str, ...]) -> list[str]
     result: list[str] = []
     for word in raw:
         if word not in options:
-            raise ValidationError(f"{field}: {word!r} is not one of {', '.join(options)}", field=field)
+            raise ValidationError(f"{field}: {shown(word)} is not one of {', '.join(options)}", field=field)
         if word not in result:
             result.append(word)
     return result
@@ -157,12 +215,12 @@ def _target(
         if code is not None:
             other = _find(session, model, "code", code)
             if other is not None and other is not row:
-                raise ValidationError(f"code: {code!r} is already used by another {what}", field="code")
+                raise ValidationError(f"code: {shown(code)} is already used by another {what}", field="code")
         return row
     existing = _find(session, model, "code", code) if code is not None else None
     if existing is not None:
         if not upsert:
-            raise ValidationError(f"code: {code!r} already exists", field="code")
+            raise ValidationError(f"code: {shown(code)} already exists", field="code")
         return existing
     row = new()
     session.add(row)
@@ -184,7 +242,7 @@ def next_code(session: Session, model: type[Client | Office | Concierge], prefix
 def client_by_code(session: Session, code: str, field: str = "client") -> Client:
     client = _find(session, Client, "code", code)
     if client is None:
-        raise ValidationError(f"{field}: unknown client {code!r}", field=field)
+        raise ValidationError(f"{field}: unknown client {shown(code)}", field=field)
     return client
 
 
@@ -199,7 +257,7 @@ def save_client(
     language = choice(values, "language", LANGUAGES, default="ja")
     email = text(values, "email")
     if email and "@" not in email:
-        raise ValidationError(f"email: {email!r} is not an e-mail address", field="email")
+        raise ValidationError(f"email: {shown(email)} is not an e-mail address", field="email")
     client = _target(session, Client, "client", code, client_id, upsert, lambda: Client(code="", name=""))
     _check_version(client, expected_version, f"client {client.code or name}")
     client.code = code or client.code or next_code(session, Client, "C")
@@ -210,11 +268,13 @@ def save_client(
     client.email = email
     client.language = language
     client.active = boolean(values, "active", default=True)
-    client.notes = text(values, "notes", max_len=4000)
+    client.notes = text(values, "notes", max_len=4000, multiline=True)
     return client
 
 
 GeocodeFn = Callable[[str], tuple[float, float, str]]
+SEAT_COUNT_MAX = 100_000
+"""Devices on one seat line at most (the quote form's PC limit)."""
 
 
 def default_geocoder() -> GeocodeFn | None:
@@ -277,7 +337,7 @@ def save_office(
     if precision != "manual" or office.geocode_precision is None:
         office.geocode_precision = precision
     office.opens, office.closes = opens, closes
-    office.notes = text(values, "notes", max_len=4000)
+    office.notes = text(values, "notes", max_len=4000, multiline=True)
     return office
 
 
@@ -290,12 +350,12 @@ def save_seat(
         office_code = required_text(values, "office", max_len=40)
         office = _find(session, Office, "code", office_code)
         if office is None:
-            raise ValidationError(f"office: unknown office {office_code!r}", field="office")
+            raise ValidationError(f"office: unknown office {shown(office_code)}", field="office")
     label = required_text(values, "label")
     kind = choice(values, "kind", SEAT_KINDS)
     os_name = choice(values, "os", SEAT_OS, default="windows" if kind in ("pc", "server") else "none")
     year = integer(values, "purchase_year", minimum=1980, maximum=dt.date.today().year + 1)
-    count = integer(values, "count", default=1, minimum=0)
+    count = integer(values, "count", default=1, minimum=0, maximum=SEAT_COUNT_MAX)
     assert count is not None
     if count < 1:
         raise ValidationError(f"count: {count} must be at least 1", field="count")
@@ -309,7 +369,7 @@ def save_seat(
             select(Seat).where(Seat.office_id == office.id, Seat.label == label)
         ).first() if office.id is not None else None
         if seat is not None and not upsert:
-            raise ValidationError(f"label: {label!r} already exists at {office.name}", field="label")
+            raise ValidationError(f"label: {shown(label)} already exists at {office.name}", field="label")
         if seat is None:
             seat = Seat(label=label, kind=kind)
             office.seats.append(seat)

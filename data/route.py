@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from data.errors import ConflictError, NotFoundError, ValidationError
 from data.locks import check_visit_editable
 from data.models import Client, Concierge, Office, Seat, Visit, VisitRequest
+from data.records import text as checked_text
 
 TIMEZONE = ZoneInfo("Asia/Tokyo")
 #: A routine visit of at most this many estimated minutes is a minor task: the slip may be skipped.
@@ -205,6 +206,7 @@ def mark_done(
     minor = r.routine and r.estimated_minutes <= MINOR_TASK_MINUTES
     if not text and not minor:
         raise ValidationError("work slip: write what was done (only minor routine tasks may skip it)", field="slip")
+    checked_text({"slip": text}, "slip", max_len=4000, multiline=True)  # length, control characters
     v.actual_start = start
     v.actual_end = end
     v.work_slip = text or None

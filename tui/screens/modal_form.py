@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from textual import on
 from textual.app import ComposeResult
@@ -127,6 +128,10 @@ class ModalFormScreen(ModalScreen[int | None]):
             return
         except DataError as exc:
             self.notify(str(exc), severity="error", title="Not saved")
+            return
+        except SQLAlchemyError as exc:  # a constraint the validators missed: still a sentence, not a traceback
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
+            self.notify(f"The database refused it: {reason}", severity="error", title="Not saved")
             return
         clear_errors(self)
         self.notify(self.saved_text(values))

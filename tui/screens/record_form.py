@@ -108,7 +108,7 @@ class RecordFormScreen(Screen[int | None]):
             self.notify(f"Not saved: {exc}", severity="error")
             return
         except SQLAlchemyError as exc:  # a constraint the validators missed: still a sentence, not a traceback
-            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
             message.update(plain(f"The database refused it: {reason}"))
             self.notify(f"Not saved: the database refused it ({reason})", severity="error")
             return

@@ -175,8 +175,8 @@ class RequestFormScreen(ModalScreen[tuple[int, str] | None]):
         if not isinstance(office, int):
             raise ValidationError("office: pick an office", field="office")
         text = self.query_one("#minutes", Input).value.strip()
-        if not text.isdigit():
-            raise ValidationError("minutes: a whole number of minutes, e.g. 60", field="minutes")
+        if not text.isdigit() or len(text) > 4:
+            raise ValidationError("minutes: a whole number of minutes from 5 to 480, e.g. 60", field="minutes")
         deadline_text = self.query_one("#deadline", Input).value.strip()
         try:
             deadline = dt.datetime.strptime(deadline_text, DEADLINE_FORMAT) if deadline_text else None
