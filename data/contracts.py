@@ -24,8 +24,9 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from data.errors import ConflictError, NotFoundError, ValidationError
+from data.fields import Values, boolean, choice, integer, money, required_text, shown, text, word_list
 from data.models import PLANS, Client, Contract
-from data.records import Values, boolean, choice, client_by_code, integer, money, required_text, shown, text, word_list
+from data.records import client_by_code
 
 SERVICE_HOURS = ("evening", "saturday", "sunday_holiday")
 """Coverage beyond the standard weekdays 9:00-18:00 (each priced as a surcharge)."""

@@ -27,9 +27,9 @@ from sqlalchemy.orm import Session
 
 from data.billing_rules import LEVELS, BillingRules, IncidentFacts, Level, days_between, load_rules
 from data.errors import NotFoundError, ValidationError
+from data.fields import INT_MAX, YEN_MAX, shown
 from data.locks import check_incident_editable, month_label, month_start
 from data.models import Client, Contract, Incident
-from data.records import INT_MAX, YEN_MAX, shown
 
 CONSULTING = ("specific", "general")
 INCIDENT_BILLING = ("annual", "monthly")

@@ -33,9 +33,9 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from data.errors import ConflictError, NotFoundError, ValidationError
+from data.fields import text
 from data.locks import check_month_open
 from data.models import CATEGORIES, URGENCIES, Client, Concierge, Contract, Office, Visit, VisitRequest
-from data.records import text
 from dispatch.plan import Plan, PlanStatus, Reason, ReasonCode, Route, Stop, Unplanned
 from dispatch.problem import KNOWN_SKILLS, Break, DispatchProblem, Location, Matrix, Pin, Urgency, VisitStatus, Window
 from dispatch.problem import Concierge as DConcierge

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from data.errors import ConflictError, NotFoundError, ValidationError
+from data.fields import text as checked_text
 from data.locks import check_visit_editable
 from data.models import Client, Concierge, Office, Seat, Visit, VisitRequest
-from data.records import text as checked_text
 
 TIMEZONE = ZoneInfo("Asia/Tokyo")
 #: A routine visit of at most this many estimated minutes is a minor task: the slip may be skipped.

@@ -99,7 +99,7 @@ def test_shift_jis_file_read_as_utf8_suggests_cp932(database: Database, tmp_path
     """Reading a Shift_JIS file without --encoding says which line and suggests cp932."""
     sjis = tmp_path / "sjis.csv"
     sjis.write_bytes("code,name\r\nS1,株式会社ひかり\r\n".encode("cp932"))
-    with pytest.raises(Exception, match="line 2 is not valid utf-8-sig.*cp932"), database.transaction() as session:
+    with pytest.raises(Exception, match="line 2 is not valid UTF-8.*cp932"), database.transaction() as session:
         import_csv(session, "clients", sjis)
 
 

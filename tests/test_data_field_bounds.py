@@ -13,9 +13,10 @@ from sqlalchemy import select
 from data.contracts import save_contract
 from data.db import Database
 from data.errors import ValidationError
+from data.fields import INT_MAX, YEN_MAX, integer, money, text
 from data.incidents import IncidentEntry, validate_entry
 from data.models import Contract, Seat
-from data.records import INT_MAX, YEN_MAX, integer, money, save_client, save_seat, text
+from data.records import save_client, save_seat
 from tui.screens.contract_form import ContractFormScreen
 from tui.widgets.form import FormField
 

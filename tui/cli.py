@@ -12,10 +12,13 @@ import os
 import sys
 
 import typer
+import typer.main
 
 from data.errors import DataError
 from dispatch.errors import DispatchError
 from pricing.errors import PricingError
+from tui.commands.common import harden
+from tui.text import clean
 
 #: Modules under tui.commands that add commands to the app; each defines `register(app: typer.Typer)`.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -55,17 +58,27 @@ def build_app() -> typer.Typer:
     return app
 
 
+MESSAGE_CHARS = 2000
+"""A message longer than this (a CSV with many bad rows) is cut; the first problems are the useful ones."""
+
+
+def one_line(message: str) -> str:
+    """`message` as one printable line: control characters dropped, line breaks as "; ", cut to MESSAGE_CHARS."""
+    text = "; ".join(part.strip() for part in clean(message, multiline=True).splitlines() if part.strip())
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1] + "…"
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print one line to stderr and exit with `code`."""
-    print(f"concierge: {message}", file=sys.stderr)
+    print(f"concierge: {one_line(message)}", file=sys.stderr)
     raise SystemExit(code)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `concierge` console script."""
-    app = build_app()
+    command = harden(typer.main.get_command(build_app()))
     try:
-        result = app(args=argv, standalone_mode=False, prog_name="concierge")
+        result = command.main(args=argv, standalone_mode=False, prog_name="concierge")
     except typer.Abort:
         fail("aborted", 1)
     except typer.Exit as exc:
@@ -78,6 +91,11 @@ def main(argv: list[str] | None = None) -> None:
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted", 130)
+    except OSError as exc:  # a file or folder the user named (disk full, permissions): a sentence, not a traceback
+        if os.environ.get("CONCIERGE_DEBUG"):
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        fail(f"{where}{exc.strerror or exc}")
     except Exception as exc:
         if os.environ.get("CONCIERGE_DEBUG"):
             raise

@@ -12,7 +12,7 @@ import typer
 from data.db import default_sqlite_path, open_database, resolve_url
 from data.demo import generate_demo, is_empty
 from data.errors import DataError
-from tui.commands.common import DbOption
+from tui.commands.common import DbOption, parse_date
 
 
 def demo_target(db: str | None) -> str:
@@ -32,10 +32,7 @@ def register(app: typer.Typer) -> None:
         role: Annotated[str | None, typer.Option("--as", help="Open the app as this role.")] = None,
     ) -> None:
         """Create a fresh demo database (Tokyo + Osaka business) and open the app on it."""
-        try:
-            day = dt.date.fromisoformat(today) if today else dt.date.today()
-        except ValueError:
-            raise typer.BadParameter(f"{today!r} is not a date (YYYY-MM-DD)", param_hint="--today") from None
+        day = parse_date(today, "--today") if today else dt.date.today()
         target = demo_target(db)
         url = resolve_url(target)
         if url.startswith("sqlite:///"):

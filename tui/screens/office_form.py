@@ -18,9 +18,10 @@ from textual.timer import Timer
 from textual.widgets import Input, Label
 
 from data.errors import DataError, NotFoundError
+from data.fields import format_float
 from data.models import Client
 from data.queries import office_detail
-from data.records import GeocodeFn, default_geocoder, format_float, save_office
+from data.records import GeocodeFn, default_geocoder, save_office
 from tui.context import AppContext
 from tui.screens.record_form import RecordFormScreen
 from tui.text import plain
