@@ -46,7 +46,7 @@ from data.records import (
     check_seat,
     set_dedicated,
 )
-from data.textfiles import csv_table, read_text
+from data.textfiles import csv_table, read_text, spreadsheet_safe, spreadsheet_text
 
 KINDS = ("clients", "offices", "seats", "concierges")
 
@@ -67,11 +67,6 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 NUMBER_COLUMNS = frozenset({"lat", "lon", "home_lat", "home_lon", "purchase_year", "count", "max_visits"})
 """Columns written as numbers: never neutralised (a validated number is no formula)."""
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""What makes a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
-TEXT_MARK = "'"
-"""Excel's text mark: prefixed to a text cell that would be a formula (or starts with the mark itself)."""
-
 
 class CsvError(DataError):
     """A CSV file has bad rows; `problems` lists every one as `line N, column X: problem`."""
@@ -105,16 +100,12 @@ class ImportReport:
 
 def neutralise(column: str, value: str) -> str:
     """The cell as exported: a text cell that a spreadsheet would run as a formula gets the text mark."""
-    if column in NUMBER_COLUMNS or not value:
-        return value
-    return TEXT_MARK + value if value.startswith((*FORMULA_STARTS, TEXT_MARK)) else value
+    return value if column in NUMBER_COLUMNS else spreadsheet_safe(value)
 
 
 def unneutralise(column: str, value: str) -> str:
     """The cell as imported: one leading text mark dropped from a text cell (the inverse of `neutralise`)."""
-    if column in NUMBER_COLUMNS or not value.startswith(TEXT_MARK):
-        return value
-    return value[len(TEXT_MARK):]
+    return value if column in NUMBER_COLUMNS else spreadsheet_text(value)
 
 
 # --- reading ---------------------------------------------------------------------------------------------

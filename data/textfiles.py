@@ -76,7 +76,7 @@ def csv_table(text: str, where: str) -> tuple[list[str], list[tuple[int, list[st
             if any(cell.strip() for cell in record):
                 rows.append((reader.line_num, record))
     except csv.Error as exc:
-        line = reader.line_num + 1 if "field larger" in str(exc) else reader.line_num
+        line = reader.line_num
         reason = f"a cell is longer than {MAX_CELL_CHARS:,} characters" if "field larger" in str(exc) else str(exc)
         raise DataError(f"{where}: line {line}: {reason}") from None
     twice = sorted({h for h in header if h and header.count(h) > 1})
@@ -136,3 +136,22 @@ def read_json(text: str, where: str) -> Any:
         raise DataError(message if message.startswith(where) else f"{where}: {message}") from None
     except RecursionError:
         raise DataError(f"{where}: JSON nested too deeply") from None
+
+
+# --- spreadsheet safety ------------------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
+TEXT_MARK = "'"
+"""Excel's "this is text" mark, prefixed to a cell that would be a formula (or starts with the mark itself)."""
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A text cell as written to a CSV file: `=HYPERLINK(…)` becomes `'=HYPERLINK(…)` (shown as typed, never
+    run); a value starting with the mark gets one more, so `spreadsheet_text` undoes this exactly."""
+    return TEXT_MARK + value if value.startswith((*FORMULA_STARTS, TEXT_MARK)) else value
+
+
+def spreadsheet_text(value: str) -> str:
+    """A text cell as read from a CSV file: one leading text mark dropped (the inverse of `spreadsheet_safe`)."""
+    return value[len(TEXT_MARK):] if value.startswith(TEXT_MARK) else value

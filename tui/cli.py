@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from typing import Any, TextIO
 
 import typer
 import typer.main
@@ -18,7 +19,7 @@ from data.errors import DataError
 from dispatch.errors import DispatchError
 from pricing.errors import PricingError
 from tui.commands.common import harden
-from tui.text import clean
+from tui.text import clean, printable
 
 #: Modules under tui.commands that add commands to the app; each defines `register(app: typer.Typer)`.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -74,8 +75,35 @@ def fail(message: str, code: int = 2) -> None:
     raise SystemExit(code)
 
 
+class PrintableStream:
+    """A text stream that drops control characters from everything written to it.
+
+    Client names, addresses and notes reach the terminal through many commands (`billing close`, `route`,
+    `quote`…); an ESC or OSC sequence in a name would retitle the window, hide text or worse. The command
+    line writes through this on stdout and stderr (the terminal app draws on its own stream)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(printable(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `concierge` console script."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(out), PrintableStream(err)
+    try:
+        _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: list[str] | None) -> None:
     command = harden(typer.main.get_command(build_app()))
     try:
         result = command.main(args=argv, standalone_mode=False, prog_name="concierge")

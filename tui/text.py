@@ -30,6 +30,17 @@ def clean(value: object, *, multiline: bool = False) -> str:
     return text if multiline else text.replace("\n", " ")
 
 
+def printable(value: str) -> str:
+    """`value` without control characters, keeping line breaks and tabs (for a stream of lines)."""
+    return _CONTROLS.sub("", value)
+
+
+def json_safe(value: str) -> str:
+    """JSON text with C1 controls and bidi overrides written as \\uXXXX escapes (json.dumps escapes C0 itself),
+    so a document printed to a terminal keeps every value exactly and runs no escape sequence."""
+    return _CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+
+
 def plain(value: object, style: str = "", *, multiline: bool = False, justify: str | None = None) -> Text:
     """A `Text` showing `value` literally (see `clean`), in `style`."""
     return Text(clean(value, multiline=multiline), style=style, end="", justify=justify)  # type: ignore[arg-type]

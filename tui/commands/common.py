@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tui.text import clean
+from tui.text import clean, json_safe
 
 DbOption = Annotated[
     str | None,
@@ -54,7 +54,7 @@ def echo(value: object, limit: int = ECHO_CHARS) -> str:
 
 def print_json(value: Any) -> None:
     """Print `value` as indented UTF-8 JSON on stdout."""
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_safe(json.dumps(value, ensure_ascii=False, indent=2)) + "\n")
 
 
 def check_date(day: dt.date, option: str) -> dt.date:

@@ -31,7 +31,7 @@ from pricing.money import format_yen
 from pricing.quote import COMPARE, PER_CLUSTER, TWO_TIER, OfficeInput, Quote, QuoteOptions, quote
 from pricing.tariff import ROUNDINGS, Tariff, load_tariff
 from tui.commands.common import DbOption, check_input_file, echo, input_file, parse_date, print_json
-from tui.text import clean
+from tui.text import clean, plain, styled
 
 TARIFF_ENV = "CONCIERGE_TARIFF"
 DEFAULT_LAT, DEFAULT_LON = 35.6812, 139.7671
@@ -74,8 +74,8 @@ def _non_negative(value: int | None, hint: str, *, minimum: int = 0, maximum: in
 def _rows(quote_: Quote, lines_table: Table) -> None:
     for line in quote_.lines:
         lines_table.add_row(
-            line.label,
-            line.basis,
+            plain(line.label),
+            plain(line.basis),
             f"{line.quantity.normalize():f}",
             format_yen(line.unit_price),
             format_yen(line.net),
@@ -86,7 +86,7 @@ def render(quote_: Quote, console: Console) -> None:
     """The readable breakdown: lines, totals, plan comparison, clusters, warnings and contract terms."""
     plan_title = "per-cluster plan" if quote_.recommended == PER_CLUSTER else "two-tier plan (base + spot)"
     rate = f"{quote_.tax_rate_pct.normalize():f}%"
-    table = Table(title=f"Monthly quote — {plan_title} (tariff {quote_.tariff_version}, {quote_.rounding} rounding)", show_lines=False)
+    table = Table(title=plain(f"Monthly quote — {plan_title} (tariff {quote_.tariff_version}, {quote_.rounding} rounding)"), show_lines=False)
     table.add_column("Line")
     table.add_column("Basis", overflow="fold")
     table.add_column("Qty", justify="right")
@@ -117,14 +117,14 @@ def render(quote_: Quote, console: Console) -> None:
     for cluster in quote_.clusters[:50]:
         names = ", ".join(cluster.office_names[:6]) + (f" +{len(cluster.office_names) - 6} more" if len(cluster.office_names) > 6 else "")
         units = f"{cluster.seats.units.normalize():f}" if cluster.priced else "—"
-        clusters.add_row(str(cluster.number), names, f"{cluster.span_km}", str(cluster.seats.pcs), str(cluster.seats.servers), units)
+        clusters.add_row(str(cluster.number), plain(names), f"{cluster.span_km}", str(cluster.seats.pcs), str(cluster.seats.servers), units)
     if len(quote_.clusters) > 50:
         clusters.add_row("…", f"{len(quote_.clusters) - 50} more clusters (see --json)", "", "", "", "")
     console.print(clusters)
     for warning in quote_.warnings:
-        console.print(f"[yellow]Warning:[/yellow] {warning}", highlight=False)
+        console.print(styled(("Warning:", "yellow"), f" {warning}"), highlight=False)
     for note in quote_.notes:
-        console.print(f"Note: {note}", highlight=False)
+        console.print(plain(f"Note: {note}"), highlight=False)
     if quote_.terms is not None:
         t = quote_.terms
         start_note = f" (mid-month start: full month charged; or start {t.next_month_start.isoformat()})" if t.mid_month_start else ""
