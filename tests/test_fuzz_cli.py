@@ -409,7 +409,7 @@ def test_fuzz_dispatch_json(demo_template: Path, edits: list[tuple[str, str, Any
         path = folder / "problem.json"
         path.write_text(text, encoding="utf-8")
         args = ["plan", "--problem", str(path), "--time-limit", "0.2", "--json"]
-        code, out, err = run(args)
+        code, _out, err = run(args)
     tally = TALLY.setdefault("dispatch json (engine)", Counter())
     tally["cases"] += 1
     failed = code not in (0, 2) or "internal error" in err or (code == 2 and len(err.strip().splitlines()) != 1)
