@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_runner import run
 
 from tui.cli import main
 
@@ -23,16 +24,6 @@ PROBLEM = str(Path(__file__).parent / "fixtures" / "dispatch" / "small_day.json"
 def _short(value: object) -> str:
     """A test id: the parameter cut to 24 characters."""
     return str(value)[:24]
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:

@@ -14,24 +14,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from cli_runner import run
 from sqlalchemy import select
 
 from data.db import open_database
 from data.models import Client, Office
-from tui.cli import main
 
 ESCAPES = ("\x1b", "\x07", "\x9b", "\u202e")
 OSC_NAME = "株式会社タナカ\x1b]0;pwned\x07\x9b2J\u202e [/inc]"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(name="demo")
