@@ -39,3 +39,11 @@ def test_file_part_never_leaves_the_folder() -> None:
     """A code used in a default file name cannot name another folder."""
     assert file_part("../../etc/K01") == "______etc_K01"
     assert file_part("K01") == "K01"
+
+
+def test_terminal_text_keeps_colours_but_no_other_escapes() -> None:
+    """On a terminal our own bold/colour survive; titles, clears, blink and conceal do not."""
+    from tui.text import terminal_text
+
+    assert terminal_text("\x1b[1mTotal\x1b[0m \x1b[38;5;208mx\x1b[0m") == "\x1b[1mTotal\x1b[0m \x1b[38;5;208mx\x1b[0m"
+    assert terminal_text("a\x1b]0;pwned\x07b\x1b[2Jc\x1b[8mhidden\x1b[5m\x9b2J") == "a]0;pwnedb[2Jchidden2J"

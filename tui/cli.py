@@ -19,7 +19,7 @@ from data.errors import DataError
 from dispatch.errors import DispatchError
 from pricing.errors import PricingError
 from tui.commands.common import harden
-from tui.text import clean, printable
+from tui.text import clean, printable, terminal_text
 
 #: Modules under tui.commands that add commands to the app; each defines `register(app: typer.Typer)`.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -80,13 +80,19 @@ class PrintableStream:
 
     Client names, addresses and notes reach the terminal through many commands (`billing close`, `route`,
     `quote`…); an ESC or OSC sequence in a name would retitle the window, hide text or worse. The command
-    line writes through this on stdout and stderr (the terminal app draws on its own stream)."""
+    line writes through this on stdout and stderr (the terminal app draws on its own stream). On a terminal
+    the colour and style sequences of our own tables and help survive (`terminal_text`); to a file or a pipe,
+    where no styling is written, every escape is dropped."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
+        try:
+            self._clean = terminal_text if stream.isatty() else printable
+        except (AttributeError, ValueError):
+            self._clean = printable
 
     def write(self, text: str) -> int:
-        self._stream.write(printable(text))
+        self._stream.write(self._clean(text))
         return len(text)
 
     def __getattr__(self, name: str) -> Any:

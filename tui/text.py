@@ -35,6 +35,39 @@ def printable(value: str) -> str:
     return _CONTROLS.sub("", value)
 
 
+_SGR = re.compile(r"\x1b\[([0-9;]{0,40})m")
+_HIDING = {5, 6, 8}
+"""Blink and conceal: never let through, even from our own styling."""
+
+
+def _safe_sgr(params: str) -> bool:
+    codes = [int(p) if p else 0 for p in params.split(";")] if params else [0]
+    i = 0
+    while i < len(codes):
+        if codes[i] in (38, 48, 58):  # extended colour: 5;n or 2;r;g;b follow as its arguments
+            i += 3 if i + 1 < len(codes) and codes[i + 1] == 5 else 5
+            continue
+        if codes[i] in _HIDING:
+            return False
+        i += 1
+    return True
+
+
+def terminal_text(value: str) -> str:
+    """What a terminal may receive: `printable`, except colour and style sequences (SGR, as Rich writes them
+    for tables and help), which are kept unless they blink or conceal. Everything else, OSC titles, cursor
+    moves, screen clears, BEL, C1 controls, bidi overrides, is dropped."""
+    out: list[str] = []
+    last = 0
+    for m in _SGR.finditer(value):
+        out.append(printable(value[last : m.start()]))
+        if _safe_sgr(m.group(1)):
+            out.append(m.group())
+        last = m.end()
+    out.append(printable(value[last:]))
+    return "".join(out)
+
+
 def json_safe(value: str) -> str:
     """JSON text with C1 controls and bidi overrides written as \\uXXXX escapes (json.dumps escapes C0 itself),
     so a document printed to a terminal keeps every value exactly and runs no escape sequence."""
