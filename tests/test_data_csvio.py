@@ -203,20 +203,20 @@ def test_a_record_changed_during_the_import_refuses_the_whole_file(
     database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Someone renames C001 while a file changing every client is being imported: nothing of the file is written."""
-    import data.csvio as csvio
+    from data.csv_importers import Importer, Staged
     from data.errors import ConflictError
 
     with database.transaction() as session:
         import_csv(session, "clients", _clients_csv(tmp_path / "clients.csv"))
     changed = _clients_csv(tmp_path / "changed.csv", {n: f"C{n:03d},改{n},ja,it{n}@example.jp" for n in range(1, 101)})
-    original = csvio._Importer.update
+    original = Importer.update
 
-    def racing(self: csvio._Importer, rows: list[tuple[csvio._Staged, object]]) -> None:
+    def racing(self: Importer, rows: list[tuple[Staged, object]]) -> None:
         with database.engine.begin() as conn:  # another user's edit, committed meanwhile
             conn.execute(Client.__table__.update().where(Client.code == "C001").values(name="他の人", version=Client.version + 1))
         original(self, rows)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(csvio._Importer, "update", racing)
+    monkeypatch.setattr(Importer, "update", racing)
     with pytest.raises(ConflictError), database.transaction() as session:
         import_csv(session, "clients", changed)
     with database.sessions() as session:
