@@ -6,7 +6,7 @@ by their external key (code; for seats office + label), so importing the same fi
 nothing. Files are UTF-8 with or without a BOM (Excel), or another encoding such as cp932 (Shift_JIS).
 
 Speed: the records a file refers to are read once (by key) before the rows, each row is checked in
-memory (`data.records.check_*`), and the good file is written in one flush — 10,000 rows in about a
+memory (`data.records.check_*`), and the good file is written in bulk (data/csv_importers.py) — 10,000 rows in about a
 second instead of a savepoint and a handful of queries per row (bench/csv_import_bench.py).
 
 Spreadsheet safety (CSV injection, as OWASP recommends): an exported text cell that starts with `=`,
