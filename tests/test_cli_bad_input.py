@@ -214,3 +214,9 @@ def test_bad_import_files(capsys: pytest.CaptureFixture[str], demo: str, tmp_pat
     after = tmp_path / "after.csv"
     run(capsys, "export", "clients", str(after), "--db", demo)
     assert before.read_bytes() == after.read_bytes()
+
+
+def test_a_refused_quote_is_one_line_even_after_geocoding_warnings(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """An office geocoded only to its prefecture, and no PCs at all: the refusal is the only line (found by the fuzz suite)."""
+    path = _offices(tmp_path, "o.csv", "name,address,pcs\nA,大阪府,0\n")
+    assert "no Windows PCs" in refused(capsys, "quote", "--offices", path)

@@ -229,6 +229,7 @@ def register(app: typer.Typer) -> None:
 
         database = open_database(db) if (client or save) else None
         client_id: int | None = None
+        warnings: list[str] = []
         if client is not None:
             assert database is not None
             with database.transaction() as session:
@@ -236,9 +237,7 @@ def register(app: typer.Typer) -> None:
                 offices, options = client_quote_inputs(session, client_id, tariff=tariff, today=contract_start)
         elif offices_file is not None:
             read = read_offices(offices_file, default_geocoder(), encoding=encoding)
-            for warning in read.warnings:
-                typer.echo(f"concierge: warning: {clean(warning)}", err=True)
-            offices, options = read.offices, QuoteOptions()
+            offices, options, warnings = read.offices, QuoteOptions(), read.warnings
         else:
             office_lat = DEFAULT_LAT if lat is None else lat
             office_lon = DEFAULT_LON if lon is None else lon
@@ -256,6 +255,8 @@ def register(app: typer.Typer) -> None:
             options = QuoteOptions()
         options = dataclasses.replace(options, start=contract_start, **overrides)
         result = quote(offices, options, tariff)
+        for warning in warnings:  # only once the quote stands: a refusal stays one line
+            typer.echo(f"concierge: warning: {clean(warning)}", err=True)
 
         saved_id: int | None = None
         if save:
