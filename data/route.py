@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from data.errors import ConflictError, NotFoundError, ValidationError
+from data.fields import shown
 from data.fields import text as checked_text
 from data.locks import check_visit_editable
 from data.models import Client, Concierge, Office, Seat, Visit, VisitRequest
@@ -122,7 +123,7 @@ def find_concierge(session: Session, who: str) -> Concierge:
     if row is None:
         row = session.scalars(select(Concierge).where(Concierge.name == who)).first()
     if row is None:
-        raise NotFoundError(f"concierge {who!r} not found (give a code such as K01 or the full name)")
+        raise NotFoundError(f"concierge {shown(who)} not found (give a code such as K01 or the full name)")
     return row
 
 
