@@ -99,6 +99,7 @@ def test_billing_close_calendar_edges(capsys: pytest.CaptureFixture[str], demo: 
     ("{tmp}", "is a folder"),
     ("{tmp}/missing/x.out", "does not exist"),
     ("{tmp}/" + "a" * 300, "too long"),
+    ("~nosuchuser_zz/x.out", "no such user's home folder"),
 ], ids=_short)
 def test_output_paths_are_checked_before_any_work(
     capsys: pytest.CaptureFixture[str], demo: str, tmp_path: Path, option: str, target: str, needle: str
@@ -220,3 +221,15 @@ def test_a_refused_quote_is_one_line_even_after_geocoding_warnings(capsys: pytes
     """An office geocoded only to its prefecture, and no PCs at all: the refusal is the only line (found by the fuzz suite)."""
     path = _offices(tmp_path, "o.csv", "name,address,pcs\nA,大阪府,0\n")
     assert "no Windows PCs" in refused(capsys, "quote", "--offices", path)
+
+
+def test_a_home_relative_export_is_written_where_it_was_checked(
+    capsys: pytest.CaptureFixture[str], demo: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """export clients ~/c.csv writes $HOME/c.csv (the path checked is the path written), and imports back."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    code, _out, err = run(capsys, "export", "clients", "~/c.csv", "--db", demo)
+    assert code == 0, err
+    assert (tmp_path / "c.csv").exists() and not Path("~").exists()
+    code, out, err = run(capsys, "import", "clients", "~/c.csv", "--db", demo)
+    assert code == 0 and "40 unchanged" in out, err

@@ -192,7 +192,8 @@ def csv_text(columns: tuple[str, ...]) -> st.SearchStrategy[str]:
             how = draw(st.sampled_from(["cell", "cell", "cell", "misspell", "drop", "twice", "ragged", "garbage"]))
             if how == "cell":
                 row = draw(st.sampled_from(rows))
-                row[draw(st.integers(0, len(row) - 1))] = draw(TEXT)
+                if row:
+                    row[draw(st.integers(0, len(row) - 1))] = draw(TEXT)
             elif how == "misspell":
                 i = draw(st.integers(0, len(header) - 1))
                 header[i] = header[i][:-1] or "x"

@@ -100,17 +100,20 @@ def _path_text(path: Path, option: str) -> str:
 
 
 def check_input_file(path: Path, option: str) -> Path:
-    """An existing, readable regular file (not a folder, a device or a FIFO)."""
+    """An existing, readable regular file (not a folder, a device or a FIFO); returns it with ~ expanded."""
     shown = echo(_path_text(path, option), 80)
     try:
-        info = path.stat()
+        path = path.expanduser()
+        path.stat()
+    except RuntimeError:  # ~nosuchuser
+        raise typer.BadParameter(f"{shown}: no such user's home folder", param_hint=option) from None
     except FileNotFoundError:
         raise typer.BadParameter(f"{shown} does not exist", param_hint=option) from None
     except OSError as exc:
         raise typer.BadParameter(f"{shown} cannot be read ({exc.strerror})", param_hint=option) from None
     if path.is_dir():
         raise typer.BadParameter(f"{shown} is a folder, not a file", param_hint=option)
-    if not path.is_file() or info.st_size < 0:
+    if not path.is_file():
         raise typer.BadParameter(f"{shown} is not a regular file", param_hint=option)
     if not os.access(path, os.R_OK):
         raise typer.BadParameter(f"{shown} cannot be read (permission denied)", param_hint=option)
@@ -124,7 +127,10 @@ def check_output_file(path: Path, option: str) -> Path:
     by creating and removing a temporary file in it (which also refuses /proc, /sys and read-only mounts).
     """
     shown = echo(_path_text(path, option), 80)
-    target = path.expanduser()
+    try:
+        target = path.expanduser()
+    except RuntimeError:  # ~nosuchuser
+        raise typer.BadParameter(f"{shown}: no such user's home folder", param_hint=option) from None
     if target.is_dir():
         raise typer.BadParameter(f"{shown} is a folder; add a file name", param_hint=option)
     if target.exists() and not target.is_file():

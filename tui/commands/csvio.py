@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
     def import_cmd(kind: KindArg, file: FileArg, db: DbOption = None, encoding: EncodingOption = "utf-8") -> None:
         """Import a CSV file; all rows or none (bad rows are listed as line N, column X: problem)."""
         kind = _kind(kind)
-        check_input_file(file, "FILE")
+        file = check_input_file(file, "FILE")
         database = open_database(db)
         with database.transaction() as session:
             report = import_csv(session, kind, file, encoding=encoding, geocoder=default_geocoder())
@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
     def export_cmd(kind: KindArg, file: FileArg, db: DbOption = None, encoding: EncodingOption = "utf-8") -> None:
         """Export all records of KIND to a CSV file (the same columns import reads)."""
         kind = _kind(kind)
-        check_output_file(file, "FILE")
+        file = check_output_file(file, "FILE")
         database = open_database(db)
         with database.transaction() as session:
             count = export_csv(session, kind, file, encoding=encoding)
