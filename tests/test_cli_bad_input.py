@@ -66,6 +66,8 @@ def demo_fixture(demo_file: Path, tmp_path: Path) -> Iterator[str]:
     (["incident", "level", "--call-minutes", "5", "--call-minutes", "9" * 30], "--call-minutes"),
     (["plan", "--problem", PROBLEM, "--time-limit", "inf"], "--time-limit"),
     (["plan", "--problem", PROBLEM, "--time-limit", "nan"], "--time-limit"),
+    (["plan", "--problem", PROBLEM, "--time-limit", "1e308"], "--time-limit"),
+    (["plan", "--problem", PROBLEM, "--workers", "2000000000"], "--workers"),
     (["quote", "--pcs", "3", "--cluster-km", "inf"], "--cluster-km"),
     (["quote", "--pcs", "3", "--lat", "nan"], "--lat"),
     (["quote", "--pcs", "3", "--start", "9999-12-31"], "--start"),

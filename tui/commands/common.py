@@ -87,6 +87,20 @@ def parse_day(text: str, option: str = "--date") -> dt.date:
     return check_date(day, option)
 
 
+MAX_TIME_LIMIT = 3600.0
+"""Seconds a planning search may be given at most (an hour: a day's plan never needs more)."""
+MAX_WORKERS = 64
+"""Parallel search processes at most (each is a process: 2 billion would exhaust the machine)."""
+
+
+def check_solve_limits(time_limit: float, workers: int) -> None:
+    """--time-limit in (0, MAX_TIME_LIMIT] seconds and --workers in [1, MAX_WORKERS]."""
+    if not 0 < time_limit <= MAX_TIME_LIMIT:
+        raise typer.BadParameter(f"must be more than 0 and at most {MAX_TIME_LIMIT:g} seconds, got {time_limit:g}", param_hint="--time-limit")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise typer.BadParameter(f"must be from 1 to {MAX_WORKERS}, got {workers}", param_hint="--workers")
+
+
 # --- files --------------------------------------------------------------------------------------------
 
 

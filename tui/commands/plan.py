@@ -16,7 +16,7 @@ from dispatch.jsonio import dump_plan, format_seconds, load_problem
 from dispatch.plan import Plan
 from dispatch.problem import DispatchProblem
 from dispatch.solve import SolveParams, solve
-from tui.commands.common import input_file, output_file, print_json, write_output
+from tui.commands.common import check_solve_limits, input_file, output_file, print_json, write_output
 
 
 def summary_lines(plan: Plan, problem: DispatchProblem) -> list[str]:
@@ -61,9 +61,6 @@ def register(app: typer.Typer) -> None:
         workers: Annotated[int, typer.Option("--workers", help="Parallel searches (processes).")] = 2,
     ) -> None:
         """Plan a day from a problem file (exit 2 with the JSON path on bad input)."""
-        if time_limit <= 0:
-            raise typer.BadParameter("must be > 0", param_hint="--time-limit")
-        if workers < 1:
-            raise typer.BadParameter("must be >= 1", param_hint="--workers")
+        check_solve_limits(time_limit, workers)
         params = SolveParams(time_limit=time_limit, seed=seed, workers=workers)
         run_and_report(load_problem(problem), params, out, as_json)

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from tui.commands.common import DbOption, input_file, output_file, parse_day
+from tui.commands.common import DbOption, check_solve_limits, input_file, output_file, parse_day
 
 
 def plan_date(
@@ -110,10 +110,7 @@ def register(app: typer.Typer) -> None:
         """Plan a day from a problem file or from the database (exit 2 on bad input)."""
         if (problem is None) == (date is None):
             raise typer.BadParameter("give exactly one of --problem FILE or --date D", param_hint="--problem/--date")
-        if time_limit <= 0:
-            raise typer.BadParameter("must be > 0", param_hint="--time-limit")
-        if workers < 1:
-            raise typer.BadParameter("must be >= 1", param_hint="--workers")
+        check_solve_limits(time_limit, workers)
         if commit and date is None:
             raise typer.BadParameter("--commit needs --date", param_hint="--commit")
         if problem is not None:
