@@ -42,6 +42,7 @@ from data.billing_calendar import invoice_dates
 from data.billing_rules import BillingRules, load_rules
 from data.clock import business_now
 from data.errors import NotFoundError, ValidationError
+from data.fields import INT_MAX, shown
 from data.invoice_lines import contract_lines
 from data.locks import month_label, month_start
 from data.models import ClosedMonth, Contract, Invoice, InvoiceLine, Setting
@@ -81,8 +82,8 @@ class CloseResult:
 def parse_month(text: str) -> dt.date:
     """"YYYY-MM" -> the first day of that month; ValidationError(field="month") otherwise."""
     match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text or "")
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValidationError(f"month: {text!r} is not a month (YYYY-MM)", field="month")
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < dt.MINYEAR:
+        raise ValidationError(f"month: {shown(text)} is not a month (YYYY-MM)", field="month")
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 
@@ -219,10 +220,10 @@ def get_invoice(session: Session, ref: str | int) -> Invoice:
     """An invoice by number ("INV-202610-00012") or database id."""
     text = str(ref).strip()
     invoice = session.scalars(select(Invoice).where(Invoice.number == text.upper())).first()
-    if invoice is None and text.isdigit():
+    if invoice is None and text.isdigit() and len(text) <= 10 and int(text) <= INT_MAX:
         invoice = session.get(Invoice, int(text))
     if invoice is None:
-        raise NotFoundError(f"invoice {text!r} does not exist (give its number, e.g. INV-202610-00012, or its id)")
+        raise NotFoundError(f"invoice {shown(text)} does not exist (give its number, e.g. INV-202610-00012, or its id)")
     return invoice
 
 

@@ -12,8 +12,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from data.errors import ConflictError, NotFoundError
+from data.fields import format_bool, format_float, format_time
 from data.models import Client, Concierge
-from data.records import WEEKDAYS, format_bool, format_float, format_time
+from data.records import WEEKDAYS
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.errors import ConflictError, NotFoundError, ValidationError
+from data.fields import Values, boolean, choice, integer, money, required_text, shown, text, word_list
 from data.models import PLANS, Client, Contract
-from data.records import Values, boolean, choice, client_by_code, integer, required_text, text, word_list
+from data.records import client_by_code
 
 SERVICE_HOURS = ("evening", "saturday", "sunday_holiday")
 """Coverage beyond the standard weekdays 9:00-18:00 (each priced as a surcharge)."""
@@ -69,12 +69,12 @@ def parse_month(raw: str | None, field: str, *, required: bool = True) -> dt.dat
         return None
     match = _MONTH.match(raw)
     if match is None:
-        raise ValidationError(f"{field}: {raw!r} is not a month (YYYY-MM)", field=field)
+        raise ValidationError(f"{field}: {shown(raw)} is not a month (YYYY-MM)", field=field)
     year, month, day = int(match[1]), int(match[2]), int(match[3] or 1)
     try:
         return month_start(dt.date(year, month, day))
     except ValueError:
-        raise ValidationError(f"{field}: {raw!r} is not a real date", field=field) from None
+        raise ValidationError(f"{field}: {shown(raw)} is not a real date", field=field) from None
 
 
 def parse_notice_day(raw: str | None, today: dt.date, field: str = "requested_on") -> dt.date:
@@ -85,7 +85,7 @@ def parse_notice_day(raw: str | None, today: dt.date, field: str = "requested_on
     try:
         day = dt.date.fromisoformat(raw.replace("/", "-"))
     except ValueError:
-        raise ValidationError(f"{field}: {raw!r} is not a date (YYYY-MM-DD)", field=field) from None
+        raise ValidationError(f"{field}: {shown(raw)} is not a date (YYYY-MM-DD)", field=field) from None
     if day > today:
         raise ValidationError(f"{field}: {day.isoformat()} is in the future", field=field)
     return day
@@ -230,12 +230,6 @@ def withdraw_cancellation(session: Session, contract_id: int, *, expected_versio
 # --- saving from a form ------------------------------------------------------------------------------
 
 
-def _yen(values: Values, field: str) -> Decimal | None:
-    raw = (values.get(field) or "").replace("¥", "").replace("円", "").strip()
-    number = integer({field: raw}, field, minimum=0)
-    return None if number is None else Decimal(number)
-
-
 def _overlapping(session: Session, client_id: int, contract: Contract, start: dt.date) -> Contract | None:
     end = contract.cancelled_effective
     for other in session.scalars(select(Contract).where(Contract.client_id == client_id).order_by(Contract.start_month)):
@@ -267,7 +261,7 @@ def save_contract(
     notice = integer(values, "notice_months", default=1, minimum=0, maximum=24)
     assert minimum is not None and notice is not None
     hours = word_list(values, "service_hours", SERVICE_HOURS)
-    fee_limit = _yen(values, "fee_limit")
+    fee_limit = money(values, "fee_limit")
     dedicated = boolean(values, "dedicated_required", default=False)
     tariff_ref = text(values, "tariff_ref", max_len=40) or "default"
     options: dict[str, Any] = {}

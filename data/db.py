@@ -9,6 +9,7 @@ schema, and refuses one whose schema is older or newer than this version of the 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,16 +50,51 @@ def default_sqlite_path() -> Path:
     return Path(user_data_dir("concierge-desk", appauthor=False)) / "concierge.sqlite3"
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:(?!\\)")
+"""`postgresql:…`, `sqlite:…` (not `C:\\…`): a URL scheme, whatever follows."""
+
+
+def _shown_url(target: str) -> str:
+    """The target for a message: a password hidden, cut to 80 characters."""
+    text = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", target)
+    text = re.sub(r"^([A-Za-z][A-Za-z0-9+.\-]*:/?[^:/@]*:)[^@/]*@", r"\1***@", text)
+    return repr(text if len(text) <= 80 else text[:80] + "…")
+
+
+def _sqlite_path(target: str) -> Path:
+    """The absolute path of an SQLite file target; refuses what cannot be a database file."""
+    if len(target) > 4096 or any(len(part) > 255 for part in Path(target).parts) or "\x00" in target:
+        raise DatabaseError(f"--db: {_shown_url(target)} is too long a path")
+    try:
+        path = Path(target).expanduser().resolve()
+    except RuntimeError:  # ~nosuchuser
+        raise DatabaseError(f"--db: {_shown_url(target)}: no such user's home folder") from None
+    except OSError as exc:
+        raise DatabaseError(f"--db: {_shown_url(target)}: {exc.strerror}") from None
+    return path
+
+
 def resolve_url(target: str | None) -> str:
     """Turn `--db` (a path or a URL), `$CONCIERGE_DATABASE_URL` or the default into a SQLAlchemy URL."""
+    chosen = bool(target or os.environ.get(ENV_URL))
     if not target:
         target = os.environ.get(ENV_URL) or str(default_sqlite_path())
     if "://" not in target:
-        return f"sqlite:///{Path(target).expanduser().resolve()}"
+        if _SCHEME.match(target) and not Path(target).exists():
+            raise DatabaseError(
+                f"--db: {_shown_url(target)} looks like a URL but lacks '//' after the scheme "
+                "(write postgresql://USER@HOST/DB, or a file path)"
+            )
+        path = _sqlite_path(target)
+        if chosen and not path.parent.is_dir():  # only the default folder is created; a typo is not
+            raise DatabaseError(f"--db: the folder {str(path.parent)[:200]!r} does not exist (create it first)")
+        return f"sqlite:///{path}"
     try:
         url = make_url(target)
     except ArgumentError as exc:
-        raise DatabaseError(f"database URL {target!r} is not a valid URL") from exc
+        raise DatabaseError(f"database URL {_shown_url(target)} is not a valid URL") from exc
+    except ValueError as exc:  # a port that is no number
+        raise DatabaseError(f"database URL {_shown_url(target)} is not a valid URL ({exc})") from None
     backend = url.get_backend_name()
     if backend == "postgresql":
         return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
@@ -82,14 +118,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database
         if path and path != ":memory:":
-            file = Path(path)
-            if file.is_dir():
-                raise DatabaseError(f"{file} is a directory, not a database file")
-            if file.exists() and file.stat().st_size > 0:
-                with file.open("rb") as fh:
-                    if fh.read(16) != SQLITE_MAGIC:
-                        raise DatabaseError(f"{file} is not an SQLite database")
-            file.parent.mkdir(parents=True, exist_ok=True)
+            _check_sqlite_file(Path(path))
         engine = sa.create_engine(url)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
@@ -100,6 +129,25 @@ def make_engine(url: str) -> Engine:
         raise DatabaseError(
             "PostgreSQL support is not installed: pip install 'concierge-desk[postgres]'"
         ) from exc
+
+
+def _check_sqlite_file(file: Path) -> None:
+    """An SQLite database file, or a place for a new one: not a folder, a device or another kind of file."""
+    try:
+        if file.is_dir():
+            raise DatabaseError(f"{file} is a directory, not a database file")
+        if file.exists():
+            if not file.is_file():
+                raise DatabaseError(f"{file} is not a regular file (a device or a pipe cannot hold a database)")
+            if file.stat().st_size > 0:
+                with file.open("rb") as fh:
+                    if fh.read(16) != SQLITE_MAGIC:
+                        raise DatabaseError(f"{file} is not an SQLite database")
+        elif file.parent.exists() and not file.parent.is_dir():
+            raise DatabaseError(f"{file.parent} is not a folder")
+        file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"{file}: {exc.strerror or exc}") from None
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -179,9 +227,11 @@ def _connect_check(engine: Engine) -> None:
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
-    except OperationalError as exc:
+            if engine.url.get_backend_name() == "sqlite":
+                conn.execute(sa.text("SELECT count(*) FROM sqlite_master"))  # reads the file: a corrupt one fails here
+    except sa.exc.DBAPIError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise DatabaseError(f"cannot open {_describe(engine.url)}: {reason}") from exc
+        raise DatabaseError(f"cannot open {_describe(engine.url)}: {reason[:200]}") from exc
 
 
 def _needs_password(error: OperationalError) -> bool:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from data.billing_rules import LEVELS, BillingRules, IncidentFacts, Level, days_between, load_rules
 from data.clock import business_now
 from data.errors import NotFoundError, ValidationError
+from data.fields import INT_MAX, YEN_MAX, shown
 from data.locks import check_incident_editable, month_label, month_start
 from data.models import Client, Contract, Incident
 
@@ -117,9 +118,11 @@ class FeeLimitNotice:
 
 def _nonnegative(value: int, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"{name}: {value!r} is not a whole number", field=name)
+        raise ValidationError(f"{name}: {shown(value)} is not a whole number", field=name)
     if value < 0:
-        raise ValidationError(f"{name}: {value} is negative", field=name)
+        raise ValidationError(f"{name}: {shown(value)} is negative", field=name)
+    if value > INT_MAX:
+        raise ValidationError(f"{name}: {shown(value)} is above {INT_MAX}", field=name)
     return value
 
 
@@ -195,8 +198,9 @@ def validate_entry(entry: IncidentEntry) -> None:
         raise ValidationError(f"consulting: {entry.consulting!r} is not one of {', '.join(CONSULTING)}", field="consulting")
     if entry.level is not None and entry.level not in LEVELS:
         raise ValidationError(f"level: {entry.level!r} is not one of feather, 1..10", field="level")
-    if entry.fee_limit is not None and entry.fee_limit < 0:
-        raise ValidationError(f"fee_limit: {entry.fee_limit} is negative", field="fee_limit")
+    if entry.fee_limit is not None and not 0 <= entry.fee_limit <= YEN_MAX:
+        what = "negative" if entry.fee_limit < 0 else f"above the ¥{YEN_MAX:,} a money field accepts"
+        raise ValidationError(f"fee_limit: {shown(entry.fee_limit)} is {what}", field="fee_limit")
 
 
 # --- recording ---------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from data.errors import DataError
 from data.locks import month_label
 from data.models import Client, Contract, Invoice
+from data.textfiles import spreadsheet_safe
 
 CSV_COLUMNS = ("invoice", "position", "label", "basis", "quantity", "unit_price", "net", "tax_rate")
 
@@ -141,8 +142,9 @@ def invoice_csv(document: dict[str, Any]) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for line in document["lines"]:
-        writer.writerow([document["number"], *(line[c] for c in CSV_COLUMNS[1:])])
+    for line in document["lines"]:  # text cells a spreadsheet would run as formulas get Excel's text mark
+        writer.writerow([document["number"], *(line[c] if isinstance(line[c], int | float) else spreadsheet_safe(str(line[c]))
+                                               for c in CSV_COLUMNS[1:])])
     return buffer.getvalue()
 
 

@@ -24,11 +24,11 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from data.errors import LockedError
-from data.models import ClosedMonth, Incident, Visit
+from data.errors import LockedError, ValidationError
+from data.models import ClosedMonth, Contract, Incident, Visit
 
 
 def month_start(day: dt.date | dt.datetime) -> dt.date:
@@ -52,6 +52,29 @@ def is_closed(session: Session, month: dt.date) -> bool:
     """True when the month holding `month` has been closed."""
     with session.no_autoflush:
         return session.get(ClosedMonth, month_start(month)) is not None
+
+
+def first_business_month(session: Session) -> dt.date | None:
+    """The first month anything can be billed: the start month of the earliest contract (None: no contract)."""
+    first = session.scalars(select(func.min(Contract.start_month))).first()
+    return month_start(first) if first is not None else None
+
+
+def check_month_closable(session: Session, month: dt.date) -> None:
+    """Refuse to close (and so lock) a month before the business billed anything.
+
+    Closing `0001-01` would lock every visit and incident of that month without an invoice for them; a
+    month before the earliest contract's start month has nothing to bill, so it is refused with the
+    first month that can be closed.
+    """
+    first = first_business_month(session)
+    if first is None:
+        raise ValidationError(f"month: {month_label(month)}: there is no contract yet, so nothing to close", field="month")
+    if month < first:
+        raise ValidationError(
+            f"month: {month_label(month)} is before the first contract ({month_label(first)}); nothing was billed then",
+            field="month",
+        )
 
 
 def check_month_open(session: Session, day: dt.date | dt.datetime, what: str) -> None:

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from data.errors import ConflictError, NotFoundError, ValidationError
+from data.fields import shown, text
 from data.locks import check_month_open
 from data.models import CATEGORIES, URGENCIES, Client, Concierge, Contract, Office, Visit, VisitRequest
 from dispatch.plan import Plan, PlanStatus, Reason, ReasonCode, Route, Stop, Unplanned
@@ -785,9 +786,10 @@ def save_request(session: Session, form: RequestForm, now: dt.datetime) -> Visit
         raise ValidationError(f"minutes: must be between 5 and 480, got {form.minutes}", field="minutes")
     unknown = sorted(set(form.skills) - KNOWN_SKILLS)
     if unknown:
-        raise ValidationError(f"skills: unknown skill {unknown[0]!r}", field="skills")
+        raise ValidationError(f"skills: unknown skill {shown(unknown[0])}", field="skills")
     if not form.description.strip():
         raise ValidationError("description: say what the client needs", field="description")
+    text({"description": form.description}, "description", max_len=4000, multiline=True)  # length, control characters
     if (form.window_start is None) != (form.window_end is None) or (
         form.window_start is not None and form.window_end is not None and form.window_end <= form.window_start
     ):

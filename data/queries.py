@@ -21,8 +21,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from data.errors import DataError, NotFoundError
+from data.fields import format_time
 from data.models import Client, Concierge, Contract, Office, Seat, Visit, VisitRequest
-from data.records import format_time
 
 ClientSort = Literal["name", "code", "offices", "pcs", "servers", "plan", "dedicated"]
 CLIENT_SORTS: tuple[ClientSort, ...] = ("name", "code", "offices", "pcs", "servers", "plan", "dedicated")

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from data.contracts import ROUNDINGS, SERVICE_HOURS, parse_month
 from data.errors import GeocodeError, NotFoundError, ValidationError
+from data.fields import Values, boolean, choice, integer, text, word_list
 from data.models import Client
 from data.quotes import client_quote_inputs
-from data.records import Values, boolean, choice, integer, text, word_list
 from pricing.conditions import VISITING
 from pricing.errors import PricingError
 from pricing.money import format_yen

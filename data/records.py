@@ -1,15 +1,18 @@
-"""Field validation and saving of clients, offices, seats and concierges from text input.
+"""Saving clients, offices, seats and concierges from text input (forms and CSV rows).
 
-Forms and CSV rows arrive as `dict[str, str]`. Each `save_*` parses every field, raises
-`ValidationError(field=...)` naming the first bad field, and otherwise creates or updates one row
-(looked up by id for forms, or by external key `code` when upserting from CSV). Callers own the
-transaction; nothing here commits.
+Each kind has three steps, so a form saves one record and a CSV import checks 10,000 rows before it
+writes any: `check_<kind>(values)` validates every field without the database (field rules in
+`data.fields`) and raises `ValidationError(field=...)` naming the first bad field; `apply_<kind>(row,
+fields, …)` writes checked fields onto an ORM row; `save_<kind>(session, values, …)` does both for one
+record, looked up by id (form edit), by its code (CSV upsert) or created. Callers own the transaction;
+nothing here commits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import select
@@ -18,123 +21,26 @@ from sqlalchemy.orm import Session
 from data.advisory import lock_code_allocation
 from data.clock import business_today
 from data.errors import ConflictError, GeocodeError, NotFoundError, ValidationError
+from data.fields import (
+    INT_MAX,
+    Values,
+    boolean,
+    choice,
+    coordinate,
+    integer,
+    required_text,
+    shown,
+    text,
+    time_of_day,
+    word_list,
+)
 from data.models import LANGUAGES, SEAT_KINDS, SEAT_OS, Client, Concierge, Office, Seat
 
-Values = Mapping[str, str | None]
 T = TypeVar("T")
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SKILLS = ("english", "server", "network", "mac", "linux", "printer", "security", "cloud")
 TRAVEL_PROFILES = ("tokyo_rail", "car", "walk")
-TRUE_WORDS = {"1", "true", "yes", "y", "on"}
-FALSE_WORDS = {"0", "false", "no", "n", "off"}
-
-
-def text(values: Values, field: str, *, required: bool = False, max_len: int = 200) -> str | None:
-    """A stripped string; empty counts as missing."""
-    raw = (values.get(field) or "").strip()
-    if not raw:
-        if required:
-            raise ValidationError(f"{field}: required", field=field)
-        return None
-    if len(raw) > max_len:
-        raise ValidationError(f"{field}: longer than {max_len} characters", field=field)
-    return raw
-
-
-def required_text(values: Values, field: str, *, max_len: int = 200) -> str:
-    value = text(values, field, required=True, max_len=max_len)
-    assert value is not None
-    return value
-
-
-def integer(
-    values: Values, field: str, *, default: int | None = None, minimum: int | None = None,
-    maximum: int | None = None,
-) -> int | None:
-    raw = (values.get(field) or "").strip()
-    if not raw:
-        return default
-    try:
-        number = int(raw.replace(",", ""))
-    except ValueError:
-        raise ValidationError(f"{field}: {raw!r} is not a whole number", field=field) from None
-    if minimum is not None and number < minimum:
-        what = "negative" if minimum == 0 and number < 0 else f"below {minimum}"
-        raise ValidationError(f"{field}: {number} is {what}", field=field)
-    if maximum is not None and number > maximum:
-        raise ValidationError(f"{field}: {number} is above {maximum}", field=field)
-    return number
-
-
-def coordinate(values: Values, field: str, *, limit: float) -> float | None:
-    raw = (values.get(field) or "").strip()
-    if not raw:
-        return None
-    try:
-        number = float(raw)
-    except ValueError:
-        raise ValidationError(f"{field}: {raw!r} is not a number", field=field) from None
-    if not -limit <= number <= limit:
-        raise ValidationError(f"{field}: {number} is out of range (-{limit:g} to {limit:g})", field=field)
-    return number
-
-
-def boolean(values: Values, field: str, *, default: bool) -> bool:
-    raw = (values.get(field) or "").strip().lower()
-    if not raw:
-        return default
-    if raw in TRUE_WORDS:
-        return True
-    if raw in FALSE_WORDS:
-        return False
-    raise ValidationError(f"{field}: {raw!r} is not yes/no", field=field)
-
-
-def time_of_day(values: Values, field: str, *, default: dt.time) -> dt.time:
-    raw = (values.get(field) or "").strip()
-    if not raw:
-        return default
-    try:
-        hours, minutes = raw.split(":")
-        return dt.time(int(hours), int(minutes))
-    except ValueError:
-        raise ValidationError(f"{field}: {raw!r} is not a time (HH:MM)", field=field) from None
-
-
-def choice(values: Values, field: str, options: tuple[str, ...], *, default: str | None = None) -> str:
-    raw = (values.get(field) or "").strip().lower()
-    if not raw:
-        if default is None:
-            raise ValidationError(f"{field}: required (one of {', '.join(options)})", field=field)
-        return default
-    if raw not in options:
-        raise ValidationError(f"{field}: {raw!r} is not one of {', '.join(options)}", field=field)
-    return raw
-
-
-def word_list(values: Values, field: str, options: tuple[str, ...]) -> list[str]:
-    """Words separated by spaces, commas or semicolons, each from `options`; order kept, duplicates dropped."""
-    raw = (values.get(field) or "").replace(",", " ").replace(";", " ").lower().split()
-    result: list[str] = []
-    for word in raw:
-        if word not in options:
-            raise ValidationError(f"{field}: {word!r} is not one of {', '.join(options)}", field=field)
-        if word not in result:
-            result.append(word)
-    return result
-
-
-def format_time(value: dt.time) -> str:
-    return value.strftime("%H:%M")
-
-
-def format_bool(value: bool) -> str:
-    return "yes" if value else "no"
-
-
-def format_float(value: float) -> str:
-    return repr(float(value))
 
 
 def _check_version(row: object, expected: int | None, what: str) -> None:
@@ -159,12 +65,12 @@ def _target(
         if code is not None:
             other = _find(session, model, "code", code)
             if other is not None and other is not row:
-                raise ValidationError(f"code: {code!r} is already used by another {what}", field="code")
+                raise ValidationError(f"code: {shown(code)} is already used by another {what}", field="code")
         return row
     existing = _find(session, model, "code", code) if code is not None else None
     if existing is not None:
         if not upsert:
-            raise ValidationError(f"code: {code!r} already exists", field="code")
+            raise ValidationError(f"code: {shown(code)} already exists", field="code")
         return existing
     row = new()
     session.add(row)
@@ -188,40 +94,29 @@ def next_code(session: Session, model: type[Client | Office | Concierge], prefix
                 return code
 
 
+def client_by_ref(session: Session, ref: str, field: str = "client") -> Client:
+    """A client by id (digits) or code, as typed on the command line; a huge number is simply not an id."""
+    text_ref = ref.strip()
+    if text_ref.isdigit():
+        client = session.get(Client, int(text_ref)) if len(text_ref) <= 10 and int(text_ref) <= INT_MAX else None
+        if client is None:
+            client = _find(session, Client, "code", text_ref) if len(text_ref) <= 40 else None
+        if client is None:
+            raise ValidationError(f"{field}: no client with id or code {shown(text_ref)}", field=field)
+        return client
+    return client_by_code(session, text_ref, field)
+
+
 def client_by_code(session: Session, code: str, field: str = "client") -> Client:
     client = _find(session, Client, "code", code)
     if client is None:
-        raise ValidationError(f"{field}: unknown client {code!r}", field=field)
-    return client
-
-
-def save_client(
-    session: Session, values: Values, *, client_id: int | None = None, upsert: bool = False,
-    expected_version: int | None = None,
-) -> Client:
-    """Create or update a client from form/CSV text fields (code, name, name_kana, contact_person, phone,
-    email, language, active, notes)."""
-    code = text(values, "code", max_len=40)
-    name = required_text(values, "name")
-    language = choice(values, "language", LANGUAGES, default="ja")
-    email = text(values, "email")
-    if email and "@" not in email:
-        raise ValidationError(f"email: {email!r} is not an e-mail address", field="email")
-    client = _target(session, Client, "client", code, client_id, upsert, lambda: Client(code="", name=""))
-    _check_version(client, expected_version, f"client {client.code or name}")
-    client.code = code or client.code or next_code(session, Client, "C")
-    client.name = name
-    client.name_kana = text(values, "name_kana")
-    client.contact_person = text(values, "contact_person")
-    client.phone = text(values, "phone", max_len=40)
-    client.email = email
-    client.language = language
-    client.active = boolean(values, "active", default=True)
-    client.notes = text(values, "notes", max_len=4000)
+        raise ValidationError(f"{field}: unknown client {shown(code)}", field=field)
     return client
 
 
 GeocodeFn = Callable[[str], tuple[float, float, str]]
+SEAT_COUNT_MAX = 100_000
+"""Devices on one seat line at most (the quote form's PC limit)."""
 
 
 def default_geocoder() -> GeocodeFn | None:
@@ -254,59 +149,169 @@ def _place(
         raise ValidationError(f"address: {exc}", field="address") from exc
 
 
-def save_office(
-    session: Session, values: Values, *, office_id: int | None = None, client: Client | None = None,
-    upsert: bool = False, expected_version: int | None = None, geocoder: GeocodeFn | None = None,
-) -> Office:
-    """Create or update an office (code, client, name, postal_code, address, lat, lon, opens, closes,
-    notes). Missing coordinates are geocoded from the address when a geocoder is given."""
+# --- clients -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientFields:
+    code: str | None
+    """None: the next free code (C0042) when created."""
+    name: str
+    name_kana: str | None
+    contact_person: str | None
+    phone: str | None
+    email: str | None
+    language: str
+    active: bool
+    notes: str | None
+
+
+def check_client(values: Values) -> ClientFields:
+    """code, name, name_kana, contact_person, phone, email, language, active, notes."""
     code = text(values, "code", max_len=40)
-    if client is None:
-        client = client_by_code(session, required_text(values, "client", max_len=40))
+    name = required_text(values, "name")
+    language = choice(values, "language", LANGUAGES, default="ja")
+    email = text(values, "email")
+    if email and "@" not in email:
+        raise ValidationError(f"email: {shown(email)} is not an e-mail address", field="email")
+    return ClientFields(
+        code=code, name=name, name_kana=text(values, "name_kana"), contact_person=text(values, "contact_person"),
+        phone=text(values, "phone", max_len=40), email=email, language=language,
+        active=boolean(values, "active", default=True), notes=text(values, "notes", max_len=4000, multiline=True),
+    )
+
+
+def apply_client(client: Client, f: ClientFields) -> None:
+    """Write checked fields (the code only when given)."""
+    if f.code:
+        client.code = f.code
+    client.name, client.name_kana, client.contact_person = f.name, f.name_kana, f.contact_person
+    client.phone, client.email, client.language = f.phone, f.email, f.language
+    client.active, client.notes = f.active, f.notes
+
+
+def save_client(
+    session: Session, values: Values, *, client_id: int | None = None, upsert: bool = False,
+    expected_version: int | None = None,
+) -> Client:
+    """Create or update a client from form/CSV text fields (see `check_client`)."""
+    f = check_client(values)
+    client = _target(session, Client, "client", f.code, client_id, upsert, lambda: Client(code="", name=""))
+    _check_version(client, expected_version, f"client {client.code or f.name}")
+    client.code = f.code or client.code or next_code(session, Client, "C")
+    apply_client(client, f)
+    return client
+
+
+# --- offices -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfficeFields:
+    code: str | None
+    client_code: str | None
+    """The owning client's code (None when the caller names the client itself, as the office form does)."""
+    name: str
+    postal_code: str | None
+    address: str
+    lat: float
+    lon: float
+    precision: str
+    """"manual" for typed coordinates, else the geocoder's precision."""
+    opens: dt.time
+    closes: dt.time
+    notes: str | None
+
+
+def check_office(values: Values, geocoder: GeocodeFn | None, *, with_client: bool = True) -> OfficeFields:
+    """code, client (a client code, when `with_client`), name, postal_code, address, lat, lon, opens,
+    closes, notes. Missing coordinates are geocoded from the address when a geocoder is given."""
+    code = text(values, "code", max_len=40)
+    client_code = required_text(values, "client", max_len=40) if with_client else None
     name = required_text(values, "name")
     address = required_text(values, "address")
     opens = time_of_day(values, "opens", default=dt.time(9, 0))
     closes = time_of_day(values, "closes", default=dt.time(18, 0))
     if closes <= opens:
         raise ValidationError("closes: must be after opens", field="closes")
+    postal_code = text(values, "postal_code", max_len=40)
+    notes = text(values, "notes", max_len=4000, multiline=True)
     lat, lon, precision = _place(values, address, "lat", "lon", geocoder)
+    return OfficeFields(code, client_code, name, postal_code, address, lat, lon, precision, opens, closes, notes)
+
+
+def apply_office(office: Office, f: OfficeFields, client: Client) -> None:
+    if f.code:
+        office.code = f.code
+    office.client = client
+    office.name, office.postal_code, office.address = f.name, f.postal_code, f.address
+    office.lat, office.lon = f.lat, f.lon
+    if f.precision != "manual" or office.geocode_precision is None:
+        office.geocode_precision = f.precision
+    office.opens, office.closes, office.notes = f.opens, f.closes, f.notes
+
+
+def save_office(
+    session: Session, values: Values, *, office_id: int | None = None, client: Client | None = None,
+    upsert: bool = False, expected_version: int | None = None, geocoder: GeocodeFn | None = None,
+) -> Office:
+    """Create or update an office from form/CSV text fields (see `check_office`); `client` given by the
+    caller replaces the `client` field."""
+    f = check_office(values, geocoder, with_client=client is None)
+    owner = client if client is not None else client_by_code(session, f.client_code or "")
     office = _target(
-        session, Office, "office", code, office_id, upsert,
+        session, Office, "office", f.code, office_id, upsert,
         lambda: Office(code="", name="", address="", lat=0.0, lon=0.0),
     )
-    _check_version(office, expected_version, f"office {office.code or name}")
-    office.code = code or office.code or next_code(session, Office, "O")
-    office.client = client
-    office.name = name
-    office.postal_code = text(values, "postal_code", max_len=40)
-    office.address = address
-    office.lat, office.lon = lat, lon
-    if precision != "manual" or office.geocode_precision is None:
-        office.geocode_precision = precision
-    office.opens, office.closes = opens, closes
-    office.notes = text(values, "notes", max_len=4000)
+    _check_version(office, expected_version, f"office {office.code or f.name}")
+    office.code = f.code or office.code or next_code(session, Office, "O")
+    apply_office(office, f, owner)
     return office
+
+
+# --- seats -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeatFields:
+    office_code: str | None
+    label: str
+    kind: str
+    os: str
+    purchase_year: int | None
+    count: int
+
+
+def check_seat(values: Values, *, with_office: bool = True) -> SeatFields:
+    """office (an office code, when `with_office`), label, kind, os, purchase_year, count (1..SEAT_COUNT_MAX)."""
+    office_code = required_text(values, "office", max_len=40) if with_office else None
+    label = required_text(values, "label")
+    kind = choice(values, "kind", SEAT_KINDS)
+    os_name = choice(values, "os", SEAT_OS, default="windows" if kind in ("pc", "server") else "none")
+    year = integer(values, "purchase_year", minimum=1980, maximum=business_today().year + 1)
+    count = integer(values, "count", default=1, minimum=0, maximum=SEAT_COUNT_MAX)
+    assert count is not None
+    if count < 1:
+        raise ValidationError(f"count: {count} must be at least 1", field="count")
+    return SeatFields(office_code, label, kind, os_name, year, count)
+
+
+def apply_seat(seat: Seat, f: SeatFields, office: Office) -> None:
+    seat.office = office
+    seat.label, seat.kind, seat.os, seat.purchase_year, seat.count = f.label, f.kind, f.os, f.purchase_year, f.count
 
 
 def save_seat(
     session: Session, values: Values, *, seat_id: int | None = None, office: Office | None = None,
     upsert: bool = False, expected_version: int | None = None,
 ) -> Seat:
-    """Create or update a seat row (office, label, kind, os, purchase_year, count); key = office + label.
+    """Create or update a seat row (see `check_seat`); key = office + label.
     `expected_version` (a form's edit) refuses the save when someone else changed the line meanwhile."""
+    f = check_seat(values, with_office=office is None)
     if office is None:
-        office_code = required_text(values, "office", max_len=40)
-        office = _find(session, Office, "code", office_code)
+        office = _find(session, Office, "code", f.office_code or "")
         if office is None:
-            raise ValidationError(f"office: unknown office {office_code!r}", field="office")
-    label = required_text(values, "label")
-    kind = choice(values, "kind", SEAT_KINDS)
-    os_name = choice(values, "os", SEAT_OS, default="windows" if kind in ("pc", "server") else "none")
-    year = integer(values, "purchase_year", minimum=1980, maximum=business_today().year + 1)
-    count = integer(values, "count", default=1, minimum=0)
-    assert count is not None
-    if count < 1:
-        raise ValidationError(f"count: {count} must be at least 1", field="count")
+            raise ValidationError(f"office: unknown office {shown(f.office_code)}", field="office")
     seat: Seat | None
     if seat_id is not None:
         seat = session.get(Seat, seat_id)
@@ -315,24 +320,44 @@ def save_seat(
         _check_version(seat, expected_version, f"the seat line {seat.label!r} at {office.name}")
     else:
         seat = session.scalars(
-            select(Seat).where(Seat.office_id == office.id, Seat.label == label)
+            select(Seat).where(Seat.office_id == office.id, Seat.label == f.label)
         ).first() if office.id is not None else None
         if seat is not None and not upsert:
-            raise ValidationError(f"label: {label!r} already exists at {office.name}", field="label")
+            raise ValidationError(f"label: {shown(f.label)} already exists at {office.name}", field="label")
         if seat is None:
-            seat = Seat(label=label, kind=kind)
+            seat = Seat(label=f.label, kind=f.kind)
             office.seats.append(seat)
-    seat.office = office
-    seat.label, seat.kind, seat.os, seat.purchase_year, seat.count = label, kind, os_name, year, count
+    apply_seat(seat, f, office)
     return seat
 
 
-def save_concierge(
-    session: Session, values: Values, *, concierge_id: int | None = None, upsert: bool = False,
-    expected_version: int | None = None, geocoder: GeocodeFn | None = None,
-) -> Concierge:
-    """Create or update a concierge (code, name, phone, email, home_address, home_lat, home_lon, skills,
-    working_days, shift_start, shift_end, max_visits, travel_profile, active, dedicated_clients)."""
+# --- concierges --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConciergeFields:
+    code: str | None
+    name: str
+    phone: str | None
+    email: str | None
+    home_address: str
+    home_lat: float
+    home_lon: float
+    skills: list[str]
+    working_days: list[int]
+    """ISO weekdays from Monday = 0."""
+    shift_start: dt.time
+    shift_end: dt.time
+    max_visits: int
+    travel_profile: str
+    active: bool
+    dedicated_codes: tuple[str, ...] | None
+    """Client codes; None when the input has no dedicated_clients field (leave them as they are)."""
+
+
+def check_concierge(values: Values, geocoder: GeocodeFn | None) -> ConciergeFields:
+    """code, name, phone, email, home_address, home_lat, home_lon, skills, working_days, shift_start,
+    shift_end, max_visits, travel_profile, active, dedicated_clients (client codes)."""
     code = text(values, "code", max_len=40)
     name = required_text(values, "name")
     address = required_text(values, "home_address")
@@ -344,31 +369,53 @@ def save_concierge(
     if shift_end <= shift_start:
         raise ValidationError("shift_end: must be after shift_start", field="shift_end")
     max_visits = integer(values, "max_visits", default=8, minimum=1, maximum=50)
+    assert max_visits is not None
     profile = choice(values, "travel_profile", TRAVEL_PROFILES, default="tokyo_rail")
-    dedicated_codes = (values.get("dedicated_clients") or "").replace(",", " ").split()
-    dedicated = [client_by_code(session, c, "dedicated_clients") for c in dedicated_codes]
+    dedicated = None
+    if "dedicated_clients" in values:
+        dedicated = tuple((text(values, "dedicated_clients", max_len=4000) or "").replace(",", " ").split())
+    return ConciergeFields(
+        code=code, name=name, phone=text(values, "phone", max_len=40), email=text(values, "email"), home_address=address,
+        home_lat=lat, home_lon=lon, skills=skills, working_days=sorted(WEEKDAYS.index(d) for d in days),
+        shift_start=shift_start, shift_end=shift_end, max_visits=max_visits, travel_profile=profile,
+        active=boolean(values, "active", default=True), dedicated_codes=dedicated,
+    )
+
+
+def apply_concierge(concierge: Concierge, f: ConciergeFields) -> None:
+    """Write checked fields (the dedicated clients: `set_dedicated`)."""
+    if f.code:
+        concierge.code = f.code
+    concierge.name, concierge.phone, concierge.email = f.name, f.phone, f.email
+    concierge.home_address, concierge.home_lat, concierge.home_lon = f.home_address, f.home_lat, f.home_lon
+    concierge.skills, concierge.working_days = f.skills, f.working_days
+    concierge.shift_start, concierge.shift_end = f.shift_start, f.shift_end
+    concierge.max_visits, concierge.travel_profile, concierge.active = f.max_visits, f.travel_profile, f.active
+
+
+def set_dedicated(concierge: Concierge, dedicated: Sequence[Client]) -> None:
+    """`dedicated` become this concierge's dedicated clients (and no other client is)."""
+    for client in list(concierge.dedicated_clients):
+        if client not in dedicated:
+            client.dedicated_concierge = None
+    for client in dedicated:
+        client.dedicated_concierge = concierge
+
+
+def save_concierge(
+    session: Session, values: Values, *, concierge_id: int | None = None, upsert: bool = False,
+    expected_version: int | None = None, geocoder: GeocodeFn | None = None,
+) -> Concierge:
+    """Create or update a concierge from form/CSV text fields (see `check_concierge`)."""
+    f = check_concierge(values, geocoder)
+    dedicated = None if f.dedicated_codes is None else [client_by_code(session, c, "dedicated_clients") for c in f.dedicated_codes]
     concierge = _target(
-        session, Concierge, "concierge", code, concierge_id, upsert,
+        session, Concierge, "concierge", f.code, concierge_id, upsert,
         lambda: Concierge(code="", name="", home_address="", home_lat=0.0, home_lon=0.0),
     )
-    _check_version(concierge, expected_version, f"concierge {concierge.code or name}")
-    concierge.code = code or concierge.code or next_code(session, Concierge, "K")
-    concierge.name = name
-    concierge.phone = text(values, "phone", max_len=40)
-    concierge.email = text(values, "email")
-    concierge.home_address = address
-    concierge.home_lat, concierge.home_lon = lat, lon
-    concierge.skills = skills
-    concierge.working_days = sorted(WEEKDAYS.index(d) for d in days)
-    concierge.shift_start, concierge.shift_end = shift_start, shift_end
-    assert max_visits is not None
-    concierge.max_visits = max_visits
-    concierge.travel_profile = profile
-    concierge.active = boolean(values, "active", default=True)
-    if "dedicated_clients" in values:
-        for client in list(concierge.dedicated_clients):
-            if client not in dedicated:
-                client.dedicated_concierge = None
-        for client in dedicated:
-            client.dedicated_concierge = concierge
+    _check_version(concierge, expected_version, f"concierge {concierge.code or f.name}")
+    concierge.code = f.code or concierge.code or next_code(session, Concierge, "K")
+    apply_concierge(concierge, f)
+    if dedicated is not None:
+        set_dedicated(concierge, dedicated)
     return concierge

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from data.clock import localize
 from data.errors import ConflictError, NotFoundError, ValidationError
+from data.fields import shown
+from data.fields import text as checked_text
 from data.locks import check_visit_editable
 from data.models import Client, Concierge, Office, Seat, Visit, VisitRequest
 
@@ -120,7 +122,7 @@ def find_concierge(session: Session, who: str) -> Concierge:
     if row is None:
         row = session.scalars(select(Concierge).where(Concierge.name == who)).first()
     if row is None:
-        raise NotFoundError(f"concierge {who!r} not found (give a code such as K01 or the full name)")
+        raise NotFoundError(f"concierge {shown(who)} not found (give a code such as K01 or the full name)")
     return row
 
 
@@ -204,6 +206,7 @@ def mark_done(
     minor = r.routine and r.estimated_minutes <= MINOR_TASK_MINUTES
     if not text and not minor:
         raise ValidationError("work slip: write what was done (only minor routine tasks may skip it)", field="slip")
+    checked_text({"slip": text}, "slip", max_len=4000, multiline=True)  # length, control characters
     v.actual_start = start
     v.actual_end = end
     v.work_slip = text or None

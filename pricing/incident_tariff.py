@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pricing.errors import PricingError, TariffError
+from pricing.money import MAX_MAGNITUDE
 
 SECTION = "incident_plans"
 FEATHER = "feather"
@@ -199,8 +200,8 @@ class _Reader:
             number = Decimal(str(value))
         except InvalidOperation:
             raise TariffError(f"{key}: {value!r} is not a number{self.source}") from None
-        if not number.is_finite() or number <= 0:
-            raise TariffError(f"{key}: must be a positive number, got {value!r}{self.source}")
+        if not number.is_finite() or number <= 0 or number > MAX_MAGNITUDE:
+            raise TariffError(f"{key}: must be a positive number up to {MAX_MAGNITUDE:,}, got {str(value)[:40]!r}{self.source}")
         return number
 
     def _list(self, name: str) -> list[Any]:
@@ -229,6 +230,8 @@ def _integer(value: Any, key: str, source: str, *, minimum: int = 0) -> int:
         raise TariffError(f"{key}: expected a whole number, got {value!r}{source}")
     if value < minimum:
         raise TariffError(f"{key}: must be at least {minimum}, got {value}{source}")
+    if value > MAX_MAGNITUDE:
+        raise TariffError(f"{key}: must be at most {MAX_MAGNITUDE:,}, got {value}{source}")
     return value
 
 
@@ -244,6 +247,8 @@ def _amount(value: Any, key: str, source: str) -> Decimal:
         raise TariffError(f"{key}: {value!r} is not whole yen{source}")
     if amount < 0:
         raise TariffError(f"{key}: negative fee {value!r}{source}")
+    if amount > MAX_MAGNITUDE:
+        raise TariffError(f"{key}: {str(value)[:40]!r} is larger than {MAX_MAGNITUDE:,}{source}")
     return amount
 
 
@@ -359,6 +364,8 @@ def load_incident_tariff(path: str | Path) -> IncidentTariff:
         raise TariffError(f"tariff: cannot read {file}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise TariffError(f"tariff: {file} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise TariffError(f"tariff: {file} is not UTF-8 text (byte {exc.start}); TOML files are UTF-8") from None
 
     class _Loaded:
         def __init__(self) -> None:

@@ -15,6 +15,10 @@ from pricing.errors import PricingError
 YEN = Decimal("1")
 """Quantum of a yen amount."""
 
+MAX_MAGNITUDE = Decimal(10) ** 12
+"""No number read from input (a tariff price, a percentage, a count) is larger than this (¥1,000,000,000,000):
+`1e999999` is a finite Decimal, but every sum and rounding of it fails."""
+
 LINE_ROUNDING = ROUND_FLOOR
 """Rounding mode of `round_line`: towards minus infinity (surcharges down, discounts up)."""
 
@@ -34,12 +38,19 @@ def to_decimal(value: object, field: str) -> Decimal:
         try:
             result = Decimal(str(value).strip())
         except InvalidOperation:
-            raise PricingError(f"{field}: expected a number, got {value!r}") from None
+            raise PricingError(f"{field}: expected a number, got {_shown(value)}") from None
     else:
         raise PricingError(f"{field}: expected a number, got {value!r}")
     if not result.is_finite():
-        raise PricingError(f"{field}: expected a finite number, got {value!r}")
+        raise PricingError(f"{field}: expected a finite number, got {_shown(value)}")
+    if abs(result) > MAX_MAGNITUDE:
+        raise PricingError(f"{field}: {_shown(value)} is larger than {MAX_MAGNITUDE:,}")
     return result
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def round_line(amount: Decimal) -> Decimal:

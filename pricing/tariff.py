@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from pricing.errors import PricingError, TariffError
-from pricing.money import to_decimal
+from pricing.money import MAX_MAGNITUDE, to_decimal
 
 ROUNDINGS: tuple[str, ...] = ("half", "whole_after")
 """Unit rounding rules: round up to the next half unit, or count a whole unit only past a tolerance."""
@@ -199,8 +199,8 @@ class _Table:
         value = self.get(name)
         try:
             number = to_decimal(value, self.path(name))
-        except PricingError:
-            raise self.error(name, f"expected a number, got {value!r}") from None
+        except PricingError as exc:
+            raise self.error(name, str(exc).split(": ", 1)[-1]) from None
         if minimum is not None and number < minimum:
             raise self.error(name, f"must be at least {minimum}, got {value!r}")
         if maximum is not None and number > maximum:
@@ -213,6 +213,8 @@ class _Table:
             raise self.error(name, f"expected a whole number, got {value!r}")
         if value < minimum:
             raise self.error(name, f"must be at least {minimum}, got {value!r}")
+        if value > MAX_MAGNITUDE:
+            raise self.error(name, f"must be at most {MAX_MAGNITUDE:,}, got {value!r}")
         return value
 
     def string(self, name: str, *, options: tuple[str, ...] | None = None) -> str:
@@ -358,6 +360,8 @@ def load_tariff(path: str | Path | None = None) -> Tariff:
             text = file.read_text(encoding="utf-8")
         except OSError as exc:
             raise TariffError(f"tariff {source}: cannot read ({exc.strerror or exc})") from None
+        except UnicodeDecodeError as exc:
+            raise TariffError(f"tariff {source}: not UTF-8 text (byte {exc.start}); TOML files are UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from billing_scenario import MONTH, NOW, TODAY, build
+from cli_runner import run as _run
 from sqlalchemy import func, select
 
 from data.billing import close_month, list_invoices
@@ -26,7 +27,6 @@ from data.locks import install_lock_guard
 from data.models import Client, Contract, Incident, Invoice, InvoiceLine, Visit
 from data.pricing_adapter import PricingRules
 from pricing.errors import PricingError
-from tui.cli import main
 
 RULES: BillingRules = PricingRules.load("default")
 FEATHER = "within feather limits (mail/DM ≤ 2 round trips, replies ≤ 5, calls ≤ 5 min, chat ≤ 10 min) → feather"
@@ -192,16 +192,6 @@ def test_editing_a_visit_in_the_closed_month_is_refused(closed: Database) -> Non
 
 
 # --- the demo business, through the command line ------------------------------------------------------
-
-
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_demo_month_closes_with_the_real_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,20 +9,10 @@ from pathlib import Path
 import pytest
 from billing_fakes import FakeRules
 from billing_scenario import build
+from cli_runner import run
 
 import data.billing
 from data.db import open_database
-from tui.cli import main
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import run
 from sqlalchemy import select
 
 from data.db import Database
@@ -16,17 +17,6 @@ from data.models import Quote as QuoteRow
 from data.quotes import client_quote_inputs, save_quote
 from pricing.quote import quote
 from pricing.tariff import load_tariff
-from tui.cli import main
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:

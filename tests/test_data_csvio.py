@@ -99,7 +99,7 @@ def test_shift_jis_file_read_as_utf8_suggests_cp932(database: Database, tmp_path
     """Reading a Shift_JIS file without --encoding says which line and suggests cp932."""
     sjis = tmp_path / "sjis.csv"
     sjis.write_bytes("code,name\r\nS1,株式会社ひかり\r\n".encode("cp932"))
-    with pytest.raises(Exception, match="line 2 is not valid utf-8-sig.*cp932"), database.transaction() as session:
+    with pytest.raises(Exception, match="line 2 is not valid UTF-8.*cp932"), database.transaction() as session:
         import_csv(session, "clients", sjis)
 
 
@@ -149,3 +149,76 @@ def test_unknown_column_is_reported_on_line_1(database: Database, tmp_path: Path
     path.write_text("code,nmae\nC1,x\n", encoding="utf-8")
     with pytest.raises(CsvError, match="line 1, column nmae: unknown column"), database.transaction() as session:
         import_csv(session, "clients", path)
+
+
+def test_rows_without_a_code_get_the_next_free_codes(database: Database, tmp_path: Path) -> None:
+    """Two clients with an empty code cell become C0001 and C0002 (C0001 is taken: C0002, C0003)."""
+    with database.transaction() as session:
+        session.add(Client(code="C0001", name="既存"))
+    path = tmp_path / "clients.csv"
+    path.write_text("code,name\n,新規A\n,新規B\n", encoding="utf-8")
+    with database.transaction() as session:
+        report = import_csv(session, "clients", path)
+    assert report.created == 2
+    with database.sessions() as session:
+        assert sorted(session.scalars(select(Client.code))) == ["C0001", "C0002", "C0003"]
+
+
+def test_an_import_updates_only_what_changed_and_bumps_versions(database: Database, tmp_path: Path) -> None:
+    """Re-importing with one name changed: 1 updated (its version moves on), 99 unchanged (their versions stay)."""
+    path = _clients_csv(tmp_path / "clients.csv")
+    with database.transaction() as session:
+        import_csv(session, "clients", path)
+    path = _clients_csv(tmp_path / "changed.csv", {5: "C005,新しい会社,ja,it5@example.jp"})
+    with database.transaction() as session:
+        report = import_csv(session, "clients", path)
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 99)
+    with database.sessions() as session:
+        versions = dict(session.execute(select(Client.code, Client.version)).all())
+        assert session.scalar(select(Client.name).where(Client.code == "C005")) == "新しい会社"
+    assert versions["C005"] == 2 and versions["C004"] == 1
+
+
+def test_concierges_dedicated_clients_follow_the_import(database: Database, tmp_path: Path) -> None:
+    """A concierge row naming dedicated clients links them, on creation and when the row changes."""
+    with database.transaction() as session:
+        session.add_all([Client(code="C1", name="一"), Client(code="C2", name="二")])
+    path = tmp_path / "concierges.csv"
+    header = "code,name,home_address,home_lat,home_lon,dedicated_clients\n"
+    path.write_text(header + "K1,佐藤,東京都,35.6,139.7,C1\n", encoding="utf-8")
+    with database.transaction() as session:
+        import_csv(session, "concierges", path)
+    path.write_text(header + "K1,佐藤,東京都,35.6,139.7,C2\n", encoding="utf-8")
+    with database.transaction() as session:
+        report = import_csv(session, "concierges", path)
+    assert report.updated == 1
+    with database.sessions() as session:
+        from data.models import Concierge
+
+        k1 = session.scalars(select(Concierge).where(Concierge.code == "K1")).one()
+        assert [c.code for c in k1.dedicated_clients] == ["C2"]
+
+
+def test_a_record_changed_during_the_import_refuses_the_whole_file(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone renames C001 while a file changing every client is being imported: nothing of the file is written."""
+    from data.csv_importers import Importer, Staged
+    from data.errors import ConflictError
+
+    with database.transaction() as session:
+        import_csv(session, "clients", _clients_csv(tmp_path / "clients.csv"))
+    changed = _clients_csv(tmp_path / "changed.csv", {n: f"C{n:03d},改{n},ja,it{n}@example.jp" for n in range(1, 101)})
+    original = Importer.update
+
+    def racing(self: Importer, rows: list[tuple[Staged, object]]) -> None:
+        with database.engine.begin() as conn:  # another user's edit, committed meanwhile
+            conn.execute(Client.__table__.update().where(Client.code == "C001").values(name="他の人", version=Client.version + 1))
+        original(self, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Importer, "update", racing)
+    with pytest.raises(ConflictError), database.transaction() as session:
+        import_csv(session, "clients", changed)
+    with database.sessions() as session:
+        names = dict(session.execute(select(Client.code, Client.name)).all())
+    assert names["C001"] == "他の人" and names["C002"] == "会社2"

@@ -24,10 +24,17 @@ def test_migrations_produce_exactly_the_models_schema(database: Database) -> Non
 
 def test_new_sqlite_file_is_created_and_migrated_on_first_open(tmp_path: Path) -> None:
     """The first start on a new file creates it at the current schema."""
-    path = tmp_path / "sub" / "new.sqlite3"
+    path = tmp_path / "new.sqlite3"
     database = open_database(str(path))
     assert path.exists()
     assert "client" in sa.inspect(database.engine).get_table_names()
+
+
+def test_a_missing_folder_for_db_is_refused_not_created(tmp_path: Path) -> None:
+    """--db sub/new.sqlite3 with no folder `sub`: a typo is named, no folder appears (only the default folder is created)."""
+    with pytest.raises(DatabaseError, match="folder .* does not exist"):
+        open_database(str(tmp_path / "sub" / "new.sqlite3"))
+    assert not (tmp_path / "sub").exists()
 
 
 def test_sqlite_enforces_foreign_keys(tmp_path: Path) -> None:

@@ -297,3 +297,29 @@ def test_bare_number_after_an_aza_without_that_chome_is_a_block() -> None:
     """上柚木 has chōme 2 and 3 and is also an 大字: 上柚木1-2 is block 1 of the 大字, not a missing 1丁目."""
     r = geocode("東京都八王子市上柚木1-2")
     assert (r.precision, r.town) == ("town", "上柚木")
+
+
+@pytest.mark.parametrize("run", ["1" * 5_000, "一" * 5_000, "１" * 5_000, "十" * 5_000])
+def test_long_number_runs_are_refused_by_length_not_crashed(run: str) -> None:
+    """Digit or kanji-numeral runs over 4,300 characters used to crash int(); now the length is named."""
+    with pytest.raises(GeocodeError, match="longer than 300 characters"):
+        geocode(f"東京都渋谷区道玄坂{run}")
+
+
+def test_the_key_folding_handles_runs_of_any_length() -> None:
+    """The folding itself never converts a run with int(): 30,000 kanji numerals fold to 30,000 digits."""
+    from data.address_keys import block_part, key, strip_prefix
+
+    assert key("一" * 30_000) == "1" * 30_000
+    assert key("六本木六丁目") == key("六本木6丁目")
+    assert strip_prefix("二" * 30_000 + "丁目", "2" * 30_000 + "丁目") == ""
+    assert strip_prefix("道玄坂" + "1" * 30_000, key("道玄坂")) == "1" * 30_000
+    assert block_part("2番地の3" + "4" * 30_000) == "2-3" + "4" * 30_000
+
+
+@pytest.mark.parametrize("address", ["東京都渋谷区道玄坂1丁目2-3", "東京都渋谷区道玄坂一丁目二番三号", "〒150-0043 渋谷区道玄坂1-2-3"])
+def test_the_split_geocoder_gives_the_same_answers(address: str) -> None:
+    """After the split into address_keys/address_parse/gazetteer_index, the known addresses resolve as before."""
+    result = geocode(address)
+    assert (result.precision, result.town) == ("town", "道玄坂一丁目")
+    assert result.normalized.startswith("東京都渋谷区道玄坂一丁目")

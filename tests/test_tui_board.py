@@ -277,7 +277,7 @@ async def test_move_by_hand_shows_the_new_route_times(sqlite_database: Database)
         after = screen.proposal
         assert after is not None and after.assignment()[key][0] == "K03"
         row = table.get_row_at(table.get_row_index(key))
-        assert row[0] == "K03" and row[1] == f"{after.assignment()[key][1] // 3600:02d}:{after.assignment()[key][1] % 3600 // 60:02d}"
+        assert str(row[0]) == "K03" and row[1] == f"{after.assignment()[key][1] // 3600:02d}:{after.assignment()[key][1] % 3600 // 60:02d}"
         k01_later = [s for r in after.routes if r.concierge == "K01" for s in r.stops]
         k01_before = {s.visit: s.start for r in before.routes if r.concierge == "K01" for s in r.stops}
         assert any(s.start < k01_before[s.visit] for s in k01_later)  # the gap closes: later stops start earlier

@@ -47,7 +47,7 @@ async def test_filter_by_skill_and_see_dedicated_clients(database: Database) -> 
         assert table.row_count == 9
         await pilot.press("slash", *"english")
         await _settle(app, pilot)
-        assert [table.get_row_at(i)[0] for i in range(table.row_count)] == ["K02", "K05", "K08"]
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["K02", "K05", "K08"]
         await pilot.press("enter")  # back to the list
         detail = str(app.screen.query_one("#detail", Static).render())
         assert "Emily Clark" in detail and "朝日歯科クリニック" in detail
@@ -85,7 +85,7 @@ async def test_add_concierge_with_bad_hours_then_fixed(database: Database) -> No
         assert isinstance(app.screen, ConciergesScreen)
         table = app.screen.query_one("#table", DataTable)
         assert table.row_count == 10
-        assert table.get_row_at(table.cursor_row)[1] == "高橋 健"
+        assert str(table.get_row_at(table.cursor_row)[1]) == "高橋 健"
     with database.sessions() as s:
         new = s.scalars(select(Concierge).where(Concierge.name == "高橋 健")).one()
         assert new.shift_end == dt.time(17, 0) and new.skills == ["network", "printer"]

@@ -17,7 +17,9 @@ from textual import on
 from textual.actions import ActionParseResult
 from textual.app import App
 from textual.binding import Binding
+from textual.content import Content
 from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from data.access.identity import check_view, require
@@ -29,6 +31,7 @@ from tui.context import AppContext, Role
 from tui.messages import Navigate
 from tui.navigation import DESTINATIONS, NotAvailable, build, destination, home, offered
 from tui.palette import DeskCommands
+from tui.text import clean
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
@@ -185,6 +188,16 @@ class ConciergeApp(App[None]):
         except AccessDenied as exc:
             self.notify(str(exc), severity="error", markup=False)
             return True
+    # -- user text is data ------------------------------------------------------------------------
+    def notify(
+        self, message: str, *, title: str = "", severity: SeverityLevel = "information", timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast shows its text literally: messages quote names and typed values (tui.text)."""
+        super().notify(clean(message, multiline=True), title=clean(title), severity=severity, timeout=timeout, markup=False)
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        return super().format_title(clean(title), clean(sub_title))
 
 
 def database_name(ctx: AppContext) -> str:

@@ -14,6 +14,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from data.queries import ClientRow, list_clients
 from tui.navigation import offered
+from tui.text import clean, plain
 
 if TYPE_CHECKING:
     from tui.app import ConciergeApp
@@ -53,11 +54,13 @@ class DeskCommands(Provider):
             return
         rows = await asyncio.to_thread(self._find_clients, query.strip())
         role = self.desk.ctx.role
-        for row in rows:
-            yield Hit(0.9, f"Open client: {row.name}", partial(self.desk.open, "open-client", client_id=row.id),
-                      help=f"{row.code} · {row.offices} offices · {row.pcs} PCs")
+        for row in rows:  # names and codes go in the prompt as Text: the help line is read as markup
+            opening = f"Open client: {row.name} ({row.code})"
+            yield Hit(0.9, plain(opening), partial(self.desk.open, "open-client", client_id=row.id), text=clean(opening),
+                      help=f"{row.offices} offices · {row.pcs} PCs")
             if role.can("quote"):
-                yield Hit(0.5, f"Quote for client: {row.name}", partial(self.desk.open, "quote-client", client_id=row.id),
+                quoting = f"Quote for client: {row.name} ({row.code})"
+                yield Hit(0.5, plain(quoting), partial(self.desk.open, "quote-client", client_id=row.id), text=clean(quoting),
                           help="Open the quote screen with this client's offices and seats")
 
     def _find_clients(self, query: str) -> list[ClientRow]:

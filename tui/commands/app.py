@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from tui.commands.common import DbOption
+from tui.commands.common import DbOption, echo
 
 RoleOption = Annotated[
     str | None,
@@ -20,7 +20,7 @@ def parse_role(role: str | None) -> str | None:
         return None
     if role in ("admin", "dispatcher") or (role.startswith("concierge:") and len(role) > len("concierge:")):
         return role
-    raise typer.BadParameter(f"{role!r} is not admin, dispatcher or concierge:CODE", param_hint="--as")
+    raise typer.BadParameter(f"{echo(role)} is not admin, dispatcher or concierge:CODE", param_hint="--as")
 
 
 def register(app: typer.Typer) -> None:

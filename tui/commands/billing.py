@@ -12,8 +12,8 @@ from data.billing import close_month, get_invoice, list_invoices, parse_month, s
 from data.clock import business_now, business_today
 from data.incidents import fee_limit_notices
 from data.invoice_export import invoice_document, invoice_markdown, write_invoice
-from data.locks import install_lock_guard, month_label
-from tui.commands.common import DbOption, open_db, print_json
+from data.locks import check_month_closable, install_lock_guard, month_label
+from tui.commands.common import DbOption, open_db, output_file, parse_date, print_json
 
 MonthArg = Annotated[str, typer.Argument(help="Billing month, YYYY-MM.", show_default=False)]
 InvoiceArg = Annotated[str, typer.Argument(help="Invoice number (INV-YYYYMM-NNNNN) or id.", show_default=False)]
@@ -21,12 +21,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 def _today(text: str | None) -> dt.date:
-    if not text:
-        return business_today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)", param_hint="--today") from None
+    return parse_date(text, "--today") if text else business_today()
 
 
 def register(app: typer.Typer) -> None:
@@ -47,6 +42,7 @@ def register(app: typer.Typer) -> None:
         install_lock_guard(database.sessions)
         now = dt.datetime.combine(day, business_now().time())
         with database.transaction() as session:
+            check_month_closable(session, target)
             result = close_month(session, target, today=day, now=now)
         if as_json:
             print_json({
@@ -101,8 +97,8 @@ def register(app: typer.Typer) -> None:
     def export_cmd(
         invoice: InvoiceArg,
         db: DbOption = None,
-        md: Annotated[Path | None, typer.Option("--md", help="Write the invoice as Markdown/text.")] = None,
-        csv: Annotated[Path | None, typer.Option("--csv", help="Write the invoice lines as CSV.")] = None,
+        md: Annotated[Path | None, typer.Option("--md", help="Write the invoice as Markdown/text.", callback=output_file("--md"))] = None,
+        csv: Annotated[Path | None, typer.Option("--csv", help="Write the invoice lines as CSV.", callback=output_file("--csv"))] = None,
     ) -> None:
         """Export an invoice as a Markdown document (--md FILE) and/or a CSV of its lines (--csv FILE)."""
         if md is None and csv is None:

@@ -9,7 +9,7 @@ import typer
 
 from data.csvio import KINDS, export_csv, import_csv
 from data.records import default_geocoder
-from tui.commands.common import DbOption, open_db
+from tui.commands.common import DbOption, check_input_file, check_output_file, echo, open_db
 
 KindArg = Annotated[str, typer.Argument(help=f"What to import/export: {', '.join(KINDS)}.", show_default=False)]
 FileArg = Annotated[Path, typer.Argument(help="CSV file.", show_default=False)]
@@ -18,7 +18,7 @@ EncodingOption = Annotated[str, typer.Option(help="File encoding: utf-8 (BOM opt
 
 def _kind(kind: str) -> str:
     if kind not in KINDS:
-        raise typer.BadParameter(f"{kind!r} is not one of {', '.join(KINDS)}", param_hint="KIND")
+        raise typer.BadParameter(f"{echo(kind)} is not one of {', '.join(KINDS)}", param_hint="KIND")
     return kind
 
 
@@ -27,8 +27,7 @@ def register(app: typer.Typer) -> None:
     def import_cmd(kind: KindArg, file: FileArg, db: DbOption = None, encoding: EncodingOption = "utf-8") -> None:
         """Import a CSV file; all rows or none (bad rows are listed as line N, column X: problem)."""
         kind = _kind(kind)
-        if not file.is_file():
-            raise typer.BadParameter(f"{file} does not exist", param_hint="FILE")
+        file = check_input_file(file, "FILE")
         database = open_db(db, "manage_concierges" if kind == "concierges" else "manage_clients")
         with database.transaction() as session:
             report = import_csv(session, kind, file, encoding=encoding, geocoder=default_geocoder())
@@ -38,6 +37,7 @@ def register(app: typer.Typer) -> None:
     def export_cmd(kind: KindArg, file: FileArg, db: DbOption = None, encoding: EncodingOption = "utf-8") -> None:
         """Export all records of KIND to a CSV file (the same columns import reads)."""
         kind = _kind(kind)
+        file = check_output_file(file, "FILE")
         database = open_db(db, "concierges" if kind == "concierges" else "clients")
         with database.transaction() as session:
             count = export_csv(session, kind, file, encoding=encoding)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +13,7 @@ from data.clock import business_today
 from data.db import current_revision, default_sqlite_path, open_database, resolve_url
 from data.demo import generate_demo, is_demo, is_empty
 from data.errors import DataError
-from tui.commands.common import DbOption, open_db
+from tui.commands.common import DbOption, open_db, parse_date
 
 
 def demo_target(db: str | None) -> str:
@@ -64,10 +63,7 @@ def register(app: typer.Typer) -> None:
         force: Annotated[bool, typer.Option("--force", help="Replace an existing demo database given by --db.")] = False,
     ) -> None:
         """Create a fresh demo database (Tokyo + Osaka business) and open the app on it."""
-        try:
-            day = dt.date.fromisoformat(today) if today else business_today()
-        except ValueError:
-            raise typer.BadParameter(f"{today!r} is not a date (YYYY-MM-DD)", param_hint="--today") from None
+        day = parse_date(today, "--today") if today else business_today()
         target = demo_target(db)
         url = resolve_url(target)
         if url.startswith("sqlite:///"):

@@ -12,7 +12,7 @@ import typer
 
 from data.billing_rules import IncidentFacts
 from data.pricing_adapter import PricingRules
-from tui.commands.common import print_json
+from tui.commands.common import echo, print_json
 
 CONSULTING = ("specific", "general")
 PLANS = ("annual", "monthly")
@@ -23,7 +23,7 @@ def _choice(value: str | None, options: tuple[str, ...], flag: str) -> str | Non
         return None
     text = value.strip().lower()
     if text not in options:
-        raise typer.BadParameter(f"{value!r} is not one of {', '.join(options)}", param_hint=flag)
+        raise typer.BadParameter(f"{echo(value)} is not one of {', '.join(options)}", param_hint=flag)
     return text
 
 

@@ -20,7 +20,7 @@ from dispatch.params import MAX_TIME_LIMIT, MAX_WORKERS
 from dispatch.plan import Plan
 from dispatch.problem import DispatchProblem
 from dispatch.solve import SolveParams, solve
-from tui.commands.common import print_json
+from tui.commands.common import input_file, output_file, print_json, write_output
 
 
 class ArcCost(StrEnum):
@@ -66,7 +66,7 @@ def run_and_report(problem: DispatchProblem, params: SolveParams, out: Path | No
     plan = solve(problem, params)
     doc = dump_plan(plan, problem)
     if out is not None:
-        out.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_output(out, (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), "--out")
     if as_json:
         print_json(doc)
     else:
@@ -113,9 +113,9 @@ SeedOption = Annotated[int, typer.Option("--seed", help="Search seed (which rand
 def register(app: typer.Typer) -> None:
     @app.command("plan")
     def plan_cmd(
-        problem: Annotated[Path, typer.Option("--problem", help="A concierge-dispatch/1 JSON file.")],
+        problem: Annotated[Path, typer.Option("--problem", help="A concierge-dispatch/1 JSON file.", callback=input_file("--problem"))],
         time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds to search.")] = 10.0,
-        out: Annotated[Path | None, typer.Option("--out", help="Write the concierge-plan/1 JSON here.")] = None,
+        out: Annotated[Path | None, typer.Option("--out", help="Write the concierge-plan/1 JSON here.", callback=output_file("--out"))] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the plan JSON on stdout.")] = False,
         seed: SeedOption = 0,
         workers: Annotated[int, typer.Option("--workers", help="Parallel searches (processes).")] = 2,

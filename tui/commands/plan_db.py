@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from tui.commands.common import DbOption, parse_day
+from tui.commands.common import DbOption, input_file, output_file, parse_day
 from tui.commands.plan import ArcCost, ArcCostOption, SeedOption, TravelMatrixOption, check_search_options, run_problem_file
 
 
@@ -38,7 +38,9 @@ def plan_date(
     doc = dump_plan(full, snapshot.problem, texts)
     doc["date"] = day.isoformat()
     if out is not None:
-        out.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        from tui.commands.common import write_output
+
+        write_output(out, (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), "--out")
     if as_json:
         from tui.commands.common import print_json
 
@@ -94,12 +96,14 @@ def register(app: typer.Typer) -> None:
 
     @app.command("plan")
     def plan_cmd(
-        problem: Annotated[Path | None, typer.Option("--problem", help="A concierge-dispatch/1 JSON file.")] = None,
+        problem: Annotated[
+            Path | None, typer.Option("--problem", help="A concierge-dispatch/1 JSON file.", callback=input_file("--problem"))
+        ] = None,
         date: Annotated[str | None, typer.Option("--date", help="Plan this day from the database (YYYY-MM-DD, today, tomorrow).")] = None,
         commit: Annotated[bool, typer.Option("--commit", help="With --date: write the plan (default: proposal only).")] = False,
         db: DbOption = None,
         time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds to search.")] = 10.0,
-        out: Annotated[Path | None, typer.Option("--out", help="Write the concierge-plan/1 JSON here.")] = None,
+        out: Annotated[Path | None, typer.Option("--out", help="Write the concierge-plan/1 JSON here.", callback=output_file("--out"))] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the plan JSON on stdout.")] = False,
         seed: SeedOption = 0,
         workers: Annotated[int, typer.Option("--workers", help="Parallel searches (processes).")] = 2,

@@ -10,13 +10,8 @@ Bad input exits 2 with one line naming the option or the file field.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import datetime as dt
-import io
-import json
 import sys
-from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,131 +20,24 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from data.clock import business_today
+from data.offices_file import COUNT_MAX, read_offices
 from data.quotes import client_quote_inputs, save_quote
-from data.records import client_by_code, default_geocoder
+from data.records import client_by_ref, default_geocoder
 from pricing.conditions import SERVICE_HOURS, VISITING
 from pricing.errors import PricingError
 from pricing.money import format_yen
 from pricing.quote import COMPARE, PER_CLUSTER, TWO_TIER, OfficeInput, Quote, QuoteOptions, quote
 from pricing.tariff import ROUNDINGS, Tariff, load_tariff
-from tui.commands.common import DbOption, open_db, print_json
+from tui.commands.common import DbOption, check_input_file, echo, input_file, open_db, parse_date, print_json
+from tui.text import clean, plain, styled
 
 TARIFF_ENV = "CONCIERGE_TARIFF"
 DEFAULT_LAT, DEFAULT_LON = 35.6812, 139.7671
 """Where a one-office quote from flags is placed when no --lat/--lon is given (Tokyo, Marunouchi)."""
 
-COLUMNS = ("name", "lat", "lon", "address", "pcs", "servers", "other_seats", "old_devices", "user_programs")
-ALIASES = {"other": "other_seats", "other seats": "other_seats", "other_os": "other_seats", "old": "old_devices", "programs": "user_programs"}
-COARSE_PRECISIONS = ("prefecture", "municipality")
-"""Geocoder precisions too coarse to cluster offices reliably (a warning on stderr)."""
-COUNT_FIELDS = ("pcs", "servers", "other_seats", "old_devices", "user_programs")
-
-Geocoder = Callable[[str], tuple[float, float, str]]
-
-
 def _bad(hint: str, message: str) -> typer.BadParameter:
     return typer.BadParameter(message, param_hint=hint)
-
-
-def _count_value(value: object, where: str) -> int:
-    """A seat count from JSON or CSV: a whole number ≥ 0 (digit strings accepted)."""
-    if isinstance(value, bool):
-        raise PricingError(f"{where}: must be a whole number, got {value!r}")
-    if isinstance(value, str):
-        text = value.strip()
-        if text == "":
-            return 0
-        if not text.lstrip("-").isdigit():
-            raise PricingError(f"{where}: must be a whole number, got {value!r}")
-        value = int(text)
-    if not isinstance(value, int):
-        raise PricingError(f"{where}: must be a whole number, got {value!r}")
-    if value < 0:
-        raise PricingError(f"{where}: must not be negative, got {value}")
-    return value
-
-
-def _coordinate(value: object, where: str, limit: float) -> float | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        raise PricingError(f"{where}: must be a number of degrees, got {value!r}")
-    try:
-        number = float(value) if isinstance(value, int | float | str) else float("nan")
-    except ValueError:
-        raise PricingError(f"{where}: must be a number of degrees, got {value!r}") from None
-    if not -limit <= number <= limit:  # also rejects NaN
-        raise PricingError(f"{where}: must be between -{limit:g} and {limit:g}, got {value!r}")
-    return number
-
-
-def office_from_record(record: Mapping[str, Any], where: str, geocoder: Geocoder | None, *, number: int) -> OfficeInput:
-    """One office of an offices file; `where` prefixes every message (e.g. "shops.csv line 3")."""
-    values = {ALIASES.get(str(key).strip().lower(), str(key).strip().lower()): value for key, value in record.items() if key is not None}
-    raw_name = values.get("name")
-    name = str(raw_name).strip() if raw_name not in (None, "") else f"Office {number}"
-    counts = {key: _count_value(values.get(key, 0), f"{where}: {key}") for key in COUNT_FIELDS}
-    lat = _coordinate(values.get("lat"), f"{where}: lat", 90.0)
-    lon = _coordinate(values.get("lon"), f"{where}: lon", 180.0)
-    if lat is None or lon is None:
-        address = str(values.get("address") or "").strip()
-        if not address:
-            missing = "lat" if lat is None else "lon"
-            raise PricingError(f"{where}: {missing}: required (give lat and lon, or an address)")
-        if geocoder is None:
-            raise PricingError(f"{where}: address: address needs geocoding, give lat/lon")
-        try:
-            lat, lon, precision = geocoder(address)
-        except Exception as exc:  # the geocoder's own error, as one line naming the field
-            raise PricingError(f"{where}: address: cannot geocode {address!r} ({exc})") from None
-        if precision in COARSE_PRECISIONS:
-            typer.echo(f"concierge: warning: {where}: {address!r} geocoded only to the {precision}; give lat/lon for exact clusters", err=True)
-    try:
-        return OfficeInput(name=name, lat=lat, lon=lon, **counts)
-    except PricingError as exc:
-        raise PricingError(f"{where}: {exc}") from None
-
-
-def read_offices(path: Path, geocoder: Geocoder | None) -> list[OfficeInput]:
-    """Offices from a JSON file ({"offices": [...]} or a bare list) or a CSV file with a header row."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise _bad("--offices", f"cannot read {path} ({exc.strerror or exc})") from None
-    name = path.name
-    stripped = text.lstrip()
-    if path.suffix.lower() == ".json" or stripped.startswith(("{", "[")):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise _bad("--offices", f"{name} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
-        items = data.get("offices") if isinstance(data, dict) else data
-        if not isinstance(items, list):
-            raise PricingError(f"{name}: offices: expected a list of offices")
-        offices = []
-        for index, item in enumerate(items):
-            if not isinstance(item, dict):
-                raise PricingError(f"{name}: offices[{index}]: expected an object")
-            offices.append(office_from_record(item, f"{name}: offices[{index}]", geocoder, number=index + 1))
-    else:
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames:
-            raise PricingError(f"{name}: offices: the CSV has no header row")
-        offices = [office_from_record(row, f"{name} line {reader.line_num}", geocoder, number=index + 1) for index, row in enumerate(reader)]
-    if not offices:
-        raise PricingError(f"{name}: offices: the file lists no offices")
-    return offices
-
-
-def _parse_start(text: str | None) -> dt.date:
-    if not text:
-        from data.clock import business_today
-
-        return business_today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise _bad("--start", f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _service_hours(values: list[str] | None) -> tuple[str, ...] | None:
@@ -160,7 +48,7 @@ def _service_hours(values: list[str] | None) -> tuple[str, ...] | None:
         for word in value.replace(",", " ").split():
             key = word.strip().lower().replace("-", "_")
             if key not in SERVICE_HOURS:
-                raise _bad("--service-hours", f"{word!r} is not one of {', '.join(SERVICE_HOURS)}")
+                raise _bad("--service-hours", f"{echo(word)} is not one of {', '.join(SERVICE_HOURS)}")
             hours.append(key)
     return tuple(hours)
 
@@ -170,21 +58,23 @@ def _choice(value: str | None, options: tuple[str, ...], hint: str) -> str | Non
         return None
     key = value.strip().lower().replace("-", "_")
     if key not in options:
-        raise _bad(hint, f"{value!r} is not one of {', '.join(options)}")
+        raise _bad(hint, f"{echo(value)} is not one of {', '.join(options)}")
     return key
 
 
-def _non_negative(value: int | None, hint: str, *, minimum: int = 0) -> int | None:
+def _non_negative(value: int | None, hint: str, *, minimum: int = 0, maximum: int | None = None) -> int | None:
     if value is not None and value < minimum:
         raise _bad(hint, f"must be at least {minimum}, got {value}")
+    if value is not None and maximum is not None and value > maximum:
+        raise _bad(hint, f"must be at most {maximum:,}, got {value}")
     return value
 
 
 def _rows(quote_: Quote, lines_table: Table) -> None:
     for line in quote_.lines:
         lines_table.add_row(
-            line.label,
-            line.basis,
+            plain(line.label),
+            plain(line.basis),
             f"{line.quantity.normalize():f}",
             format_yen(line.unit_price),
             format_yen(line.net),
@@ -195,7 +85,7 @@ def render(quote_: Quote, console: Console) -> None:
     """The readable breakdown: lines, totals, plan comparison, clusters, warnings and contract terms."""
     plan_title = "per-cluster plan" if quote_.recommended == PER_CLUSTER else "two-tier plan (base + spot)"
     rate = f"{quote_.tax_rate_pct.normalize():f}%"
-    table = Table(title=f"Monthly quote — {plan_title} (tariff {quote_.tariff_version}, {quote_.rounding} rounding)", show_lines=False)
+    table = Table(title=plain(f"Monthly quote — {plan_title} (tariff {quote_.tariff_version}, {quote_.rounding} rounding)"), show_lines=False)
     table.add_column("Line")
     table.add_column("Basis", overflow="fold")
     table.add_column("Qty", justify="right")
@@ -226,14 +116,14 @@ def render(quote_: Quote, console: Console) -> None:
     for cluster in quote_.clusters[:50]:
         names = ", ".join(cluster.office_names[:6]) + (f" +{len(cluster.office_names) - 6} more" if len(cluster.office_names) > 6 else "")
         units = f"{cluster.seats.units.normalize():f}" if cluster.priced else "—"
-        clusters.add_row(str(cluster.number), names, f"{cluster.span_km}", str(cluster.seats.pcs), str(cluster.seats.servers), units)
+        clusters.add_row(str(cluster.number), plain(names), f"{cluster.span_km}", str(cluster.seats.pcs), str(cluster.seats.servers), units)
     if len(quote_.clusters) > 50:
         clusters.add_row("…", f"{len(quote_.clusters) - 50} more clusters (see --json)", "", "", "", "")
     console.print(clusters)
     for warning in quote_.warnings:
-        console.print(f"[yellow]Warning:[/yellow] {warning}", highlight=False)
+        console.print(styled(("Warning:", "yellow"), f" {warning}"), highlight=False)
     for note in quote_.notes:
-        console.print(f"Note: {note}", highlight=False)
+        console.print(plain(f"Note: {note}"), highlight=False)
     if quote_.terms is not None:
         t = quote_.terms
         start_note = f" (mid-month start: full month charged; or start {t.next_month_start.isoformat()})" if t.mid_month_start else ""
@@ -247,7 +137,9 @@ def render(quote_: Quote, console: Console) -> None:
 
 
 def _load_tariff(path: str | None) -> Tariff:
-    return load_tariff(Path(path) if path else None)
+    if not path:
+        return load_tariff(None)
+    return load_tariff(check_input_file(Path(path), "--tariff"))
 
 
 def register(app: typer.Typer) -> None:
@@ -266,8 +158,12 @@ def register(app: typer.Typer) -> None:
         lon: Annotated[float | None, typer.Option("--lon", help="Longitude of the one office.", show_default=False)] = None,
         offices_file: Annotated[
             Path | None,
-            typer.Option("--offices", help='JSON {"offices": [...]} or CSV with name, lat, lon (or address), pcs, servers, other_seats.'),
+            typer.Option(
+                "--offices", help='JSON {"offices": [...]} or CSV with name, lat, lon (or address), pcs, servers, other_seats.',
+                callback=input_file("--offices"),
+            ),
         ] = None,
+        encoding: Annotated[str, typer.Option(help="Encoding of the --offices file: utf-8 (BOM optional) or cp932 (Shift_JIS).")] = "utf-8",
         client: Annotated[str | None, typer.Option("--client", help="Client id or code: quote its seats on record.", show_default=False)] = None,
         db: DbOption = None,
         save: Annotated[bool, typer.Option("--save", help="Store the quote in the database (Quote table).")] = False,
@@ -306,7 +202,7 @@ def register(app: typer.Typer) -> None:
             what = "give --pcs/--servers, --offices FILE or --client ID" if not sources else f"use only one of {', '.join(sources)}"
             raise PricingError(f"offices: {what}")
         for value, hint in ((pcs, "--pcs"), (servers, "--servers"), (other_seats, "--other-seats"), (old_devices, "--old-devices")):
-            _non_negative(value, hint)
+            _non_negative(value, hint, maximum=COUNT_MAX)
         _non_negative(tolerance, "--tolerance")
         _non_negative(visits_per_month, "--visits-per-month")
         _non_negative(response_hours, "--response-hours", minimum=1)
@@ -327,18 +223,20 @@ def register(app: typer.Typer) -> None:
             "compare_two_tier": _choice(two_tier, COMPARE, "--two-tier"),
         }
         overrides = {key: value for key, value in explicit.items() if value is not None}
-        contract_start = _parse_start(start)
+        contract_start = parse_date(start, "--start") if start else business_today()
         tariff = _load_tariff(tariff_file)
 
         database = open_db(db, "quote") if (client or save) else None
         client_id: int | None = None
+        warnings: list[str] = []
         if client is not None:
             assert database is not None
             with database.transaction() as session:
-                client_id = int(client) if client.strip().isdigit() else client_by_code(session, client.strip()).id
+                client_id = client_by_ref(session, client, "--client").id
                 offices, options = client_quote_inputs(session, client_id, tariff=tariff, today=contract_start)
         elif offices_file is not None:
-            offices, options = read_offices(offices_file, default_geocoder()), QuoteOptions()
+            read = read_offices(offices_file, default_geocoder(), encoding=encoding)
+            offices, options, warnings = read.offices, QuoteOptions(), read.warnings
         else:
             office_lat = DEFAULT_LAT if lat is None else lat
             office_lon = DEFAULT_LON if lon is None else lon
@@ -356,6 +254,8 @@ def register(app: typer.Typer) -> None:
             options = QuoteOptions()
         options = dataclasses.replace(options, start=contract_start, **overrides)
         result = quote(offices, options, tariff)
+        for warning in warnings:  # only once the quote stands: a refusal stays one line
+            typer.echo(f"concierge: warning: {clean(warning)}", err=True)
 
         saved_id: int | None = None
         if save:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tui.commands.common import DbOption, parse_day, print_json
+from tui.commands.common import DbOption, output_file, parse_day, print_json, write_output
 
 
 def register(app: typer.Typer) -> None:
@@ -15,7 +15,10 @@ def register(app: typer.Typer) -> None:
     def route_cmd(
         concierge: Annotated[str, typer.Option("--concierge", help="Concierge code (K01; the plan's ids) or full name.")],
         date: Annotated[str, typer.Option("--date", help="YYYY-MM-DD, today or tomorrow.")] = "today",
-        ics: Annotated[Path | None, typer.Option("--ics", help="Write the day as an iCalendar file (one event per stop).")] = None,
+        ics: Annotated[
+            Path | None,
+            typer.Option("--ics", help="Write the day as an iCalendar file (one event per stop).", callback=output_file("--ics")),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the day as concierge-route/1 JSON.")] = False,
         db: DbOption = None,
     ) -> None:
@@ -37,7 +40,7 @@ def register(app: typer.Typer) -> None:
                 raise
         own_day_only(database.signed_in, route.concierge)
         if ics is not None:
-            ics.write_bytes(route_ics(route))
+            write_output(ics, route_ics(route), "--ics")
             typer.echo(f"wrote {len(route.stops)} events for {route.concierge} on {day.isoformat()} to {ics}")
         elif as_json:
             print_json(route_json(route))

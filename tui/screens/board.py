@@ -43,6 +43,7 @@ from dispatch.solve import Progress
 from tui.context import AppContext
 from tui.screens.board_dialogs import DateDialog, MoveDialog, PinDialog
 from tui.screens.request_form import RequestFormScreen
+from tui.text import clean, plain
 from tui.widgets.confirm import ConfirmDialog
 from tui.widgets.timeline import Block, Timeline, TimelineRow
 from tui.workers_solve import SEARCH_SECONDS, Planner, RealPlanner, SolveFailed, SolveFinished, SolveProgress
@@ -187,10 +188,10 @@ class BoardScreen(Screen[None]):
         table.clear()
         for r in rows:
             deadline = r.deadline.strftime("%a %H:%M") if r.deadline else ""
-            label = set_cell_size(f"{r.client} {r.office}", 16).rstrip()
+            label = plain(set_cell_size(clean(f"{r.client} {r.office}"), 16).rstrip())
             table.add_row(
                 sla_text(r), Text(r.urgency, style=URGENCY_STYLE.get(r.urgency, "")), r.visit,
-                label, str(r.minutes), deadline, (r.planned or "").split(" ")[0], key=r.visit,
+                label, str(r.minutes), deadline, plain((r.planned or "").split(" ")[0]), key=r.visit,
             )
 
     def _show(self) -> None:
@@ -220,15 +221,16 @@ class BoardScreen(Screen[None]):
         for r in plan.routes:
             for s in r.stops:
                 v = snap.visits.get(s.visit)
-                label = set_cell_size(f"{v.client} {v.office}", 16).rstrip() if v else s.visit
-                change = Text(changes.get(s.visit, ""), style="magenta" if s.visit in changes else "")
-                table.add_row(r.concierge, hhmm(s.start), hhmm(s.end), s.visit, label, f"{round(s.travel_seconds / 60)}′", change, key=s.visit)
+                label = plain(set_cell_size(clean(f"{v.client} {v.office}"), 16).rstrip() if v else s.visit)
+                change = plain(changes.get(s.visit, ""), "magenta" if s.visit in changes else "")
+                table.add_row(plain(r.concierge), hhmm(s.start), hhmm(s.end), s.visit, label,
+                              f"{round(s.travel_seconds / 60)}′", change, key=s.visit)
         title = "Stops — who goes where when"
         if self.replan_result is not None:
             title += f" ({len(self.replan_result.moves)} moved, changed routes: {', '.join(self.replan_result.changed_routes) or 'none'})"
         if self.warnings:
             title += " ⚠ " + "; ".join(self.warnings)
-        self.query_one("#proposal-title", Label).update(title)
+        self.query_one("#proposal-title", Label).update(plain(title))
 
     def _show_unplanned(self, snap: DaySnapshot, plan: Plan | None) -> None:
         table = self.query_one("#unplanned", DataTable)
@@ -245,7 +247,7 @@ class BoardScreen(Screen[None]):
         for u in rows:
             v = snap.visits.get(u.visit)
             table.add_row(u.visit, Text(v.urgency if v else "", style=URGENCY_STYLE.get(v.urgency if v else "", "")),
-                          v.client if v else "", texts.get(u.visit, ""), key=u.visit)
+                          plain(v.client if v else ""), plain(texts.get(u.visit, "")), key=u.visit)
         self.query_one("#unplanned-title", Label).update(f"Unplanned ({len(rows)}) — and why")
 
     # ---- planning in a worker ------------------------------------------------------------------
@@ -349,7 +351,7 @@ class BoardScreen(Screen[None]):
         self.running = False
         error = message.error
         text = str(error) if isinstance(error, DataError | DispatchError) else f"planning failed: {type(error).__name__}: {error}"
-        self.query_one("#progress", Static).update(text)
+        self.query_one("#progress", Static).update(plain(text))
         self.notify(text, severity="error")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
+from tui.text import plain
+
 
 def parse_hhmm(text: str) -> int | None:
     """"13:30" → 810 minutes; "" → None; raises ValueError otherwise."""
@@ -44,8 +46,8 @@ class PinDialog(ModalScreen[tuple[str | None, int | None] | None]):
     def compose(self) -> ComposeResult:
         conc, start = self.current
         with Vertical():
-            yield Label(f"Pin {self.visit}: to a concierge, a start time, or both")
-            yield Select([(f"{c} {n}", c) for c, n in self.concierges], value=conc if conc else Select.NULL,
+            yield Label(plain(f"Pin {self.visit}: to a concierge, a start time, or both"))
+            yield Select([(plain(f"{c} {n}"), c) for c, n in self.concierges], value=conc if conc else Select.NULL,
                          prompt="any concierge", id="pin-concierge")
             yield Input(value=f"{start // 60:02d}:{start % 60:02d}" if start is not None else "", placeholder="start HH:MM (empty: any time)",
                         id="pin-start")
@@ -85,8 +87,8 @@ class MoveDialog(ModalScreen[tuple[str, int | None] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Move {self.visit} by hand (the route's new times are shown)")
-            yield Select([(f"{c} {n}", c) for c, n in self.concierges], value=self.current or self.concierges[0][0],
+            yield Label(plain(f"Move {self.visit} by hand (the route's new times are shown)"))
+            yield Select([(plain(f"{c} {n}"), c) for c, n in self.concierges], value=self.current or self.concierges[0][0],
                          allow_blank=False, id="move-concierge")
             yield Input(placeholder="position in the route, 1 = first (empty: by time)", id="move-position")
             yield Label("", id="move-error", classes="error")
@@ -132,7 +134,7 @@ class DateDialog(ModalScreen[dt.date | None]):
         try:
             relative = text[:1] in ("+", "-") and text[1:].isdigit()
             day = self.shown + dt.timedelta(days=int(text)) if relative else dt.date.fromisoformat(text)
-        except ValueError:
-            self.query_one("#date-error", Label).update(f"date: {text!r} is not YYYY-MM-DD or +N/-N days")
+        except (ValueError, OverflowError):
+            self.query_one("#date-error", Label).update(plain(f"date: {text[:40]!r} is not YYYY-MM-DD or +N/-N days (years 1-9999)"))
             return
         self.dismiss(day)

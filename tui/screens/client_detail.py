@@ -18,6 +18,7 @@ from data.queries import PLAN_LABELS, ClientDetail, OfficeRow, client_detail, cl
 from tui.context import AppContext
 from tui.messages import Navigate
 from tui.screens.client_archive import confirm_archive
+from tui.text import plain, styled
 
 KIND_LABELS = {
     "pc": ("PC", "PCs"), "server": ("server", "servers"), "printer": ("printer", "printers"),
@@ -114,7 +115,7 @@ class ClientDetailScreen(Screen[None]):
 
     @on(LoadFailed)
     def show_failure(self, message: LoadFailed) -> None:
-        self.query_one("#client-name", Label).update(f"Cannot show this client: {message.error}")
+        self.query_one("#client-name", Label).update(plain(f"Cannot show this client: {message.error}"))
         self.notify(f"Cannot show this client: {message.error}", severity="error")
 
     @on(Loaded)
@@ -122,13 +123,13 @@ class ClientDetailScreen(Screen[None]):
         d = self.detail = message.detail
         archived = "  [archived]" if not d.active else ""
         kana = f"  {d.name_kana}" if d.name_kana else ""
-        self.query_one("#client-name", Label).update(f"{d.name} ({d.code}){kana}{archived}")
+        self.query_one("#client-name", Label).update(plain(f"{d.name} ({d.code}){kana}{archived}"))
         contact = " · ".join(x for x in (d.contact_person, d.phone, d.email) if x) or "no contact yet"
         dedicated = f"dedicated concierge {d.dedicated}" if d.dedicated else "no dedicated concierge"
         language = "English" if d.language == "en" else "日本語"
-        self.query_one("#client-facts", Label).update(f"{contact}\n{language} · {dedicated}")
+        self.query_one("#client-facts", Label).update(styled(contact, "\n", language, " · ", dedicated, multiline=True))
         contract = self.query_one("#client-contract", Label)
-        contract.update(self.contract_text(d))
+        contract.update(plain(self.contract_text(d)))
         contract.display = bool(self.contract_text(d))
         self.fill_offices(d)
         self.fill_seats(d)
@@ -155,9 +156,9 @@ class ClientDetailScreen(Screen[None]):
         table.clear()
         for office in d.offices:
             table.add_row(
-                office.name,
+                plain(office.name),
                 Text(str(office.count("pc")), justify="right"), Text(str(office.count("server")), justify="right"),
-                f"{office.opens:%H:%M}-{office.closes:%H:%M}", coordinates(office), office.address,
+                f"{office.opens:%H:%M}-{office.closes:%H:%M}", plain(coordinates(office)), plain(office.address),
                 key=str(office.id),
             )
         if d.offices:
@@ -168,7 +169,7 @@ class ClientDetailScreen(Screen[None]):
         table.clear()
         for office in d.offices:
             for seat in office.seats:
-                table.add_row(office.name, seat.label, seat.kind, seat.os, str(seat.purchase_year or ""),
+                table.add_row(plain(office.name), plain(seat.label), seat.kind, seat.os, str(seat.purchase_year or ""),
                               Text(str(seat.count), justify="right"), key=str(seat.id))
         self.query_one("#seat-totals", Label).update(f"Total: {totals_text(d.totals())}")
 
@@ -176,7 +177,8 @@ class ClientDetailScreen(Screen[None]):
         table = self.query_one("#requests", DataTable)
         table.clear()
         for r in d.open_requests:
-            table.add_row(f"{r.received_at:%m-%d %H:%M}", r.office, r.urgency, r.status, r.description, key=str(r.id))
+            table.add_row(f"{r.received_at:%m-%d %H:%M}", plain(r.office), r.urgency, r.status, plain(r.description),
+                          key=str(r.id))
 
     # -- actions ----------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from data.errors import DataError
 from data.queries import ClientRow, list_clients
 from tui.context import AppContext
+from tui.text import plain
 
 
 class ClientPickerScreen(ModalScreen[int | None]):
@@ -40,7 +41,7 @@ class ClientPickerScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"{self.title_text}: type part of the name, kana or code", classes="role-title")
+            yield Label(plain(f"{self.title_text}: type part of the name, kana or code"), classes="role-title")
             yield Input(placeholder="e.g. ベーカリー or C0001", id="client-search")
             yield OptionList(id="client-matches")
             yield Label("", id="client-count", classes="muted")
@@ -86,7 +87,7 @@ class ClientPickerScreen(ModalScreen[int | None]):
         rows, total = message.rows, message.total
         matches = self.query_one("#client-matches", OptionList)
         matches.clear_options()
-        matches.add_options([Option(f"{r.name}  ({r.code}, {r.offices} offices, {r.pcs} PCs)", id=str(r.id)) for r in rows])
+        matches.add_options([Option(plain(f"{r.name}  ({r.code}, {r.offices} offices, {r.pcs} PCs)"), id=str(r.id)) for r in rows])
         if rows:
             matches.highlighted = 0
         more = f" — showing {len(rows)}" if total > len(rows) else ""

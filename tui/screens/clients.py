@@ -26,6 +26,7 @@ from data.queries import CLIENT_SORTS, PLAN_LABELS, ClientPage, ClientRow, Clien
 from tui.context import AppContext
 from tui.messages import Navigate
 from tui.screens.client_archive import confirm_archive
+from tui.text import plain
 
 PAGE = 200
 FEE_DELAY = 0.3
@@ -125,7 +126,7 @@ class ClientsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Label(self.heading(), id="clients-title", classes="screen-title")
+        yield Label(plain(self.heading()), id="clients-title", classes="screen-title")
         yield Input(placeholder="/ Filter: type part of a name, kana or code", id="filter", classes="filter", compact=True, select_on_focus=False)
         table: DataTable[str | Text] = DataTable(id="clients", cursor_type="row", zebra_stripes=True)
         yield table
@@ -249,11 +250,11 @@ class ClientsScreen(Screen[None]):
     @on(LoadFailed)
     def show_failure(self, message: LoadFailed) -> None:
         self.loading_more = False
-        self.query_one("#clients-status", Label).update(f"Could not load clients: {message.error}")
+        self.query_one("#clients-status", Label).update(plain(f"Could not load clients: {message.error}"))
         self.notify(f"Could not load clients: {message.error}", severity="error")
 
     def cells(self, row: ClientRow) -> list[str | Text]:
-        name = Text(row.name, style="dim" if not row.active else "")
+        name = plain(row.name, "dim" if not row.active else "")
         if not row.active:
             name.append(" (archived)", style="italic")
         cells: list[str | Text] = [
@@ -262,7 +263,7 @@ class ClientsScreen(Screen[None]):
             Text(str(row.pcs), justify="right"),
             Text(str(row.servers), justify="right"),
             *([PLAN_LABELS.get(row.plan or "", row.plan or "—")] if self.shows_plans else []),
-            row.dedicated or "",
+            plain(row.dedicated or ""),
         ]
         if self.shows_fees:
             cells.append(Text(yen(self.fees.get(row.id)), justify="right"))
@@ -337,7 +338,7 @@ class ClientsScreen(Screen[None]):
 
     def action_toggle_archived(self) -> None:
         self.show_archived = not self.show_archived
-        self.query_one("#clients-title", Label).update(self.heading())
+        self.query_one("#clients-title", Label).update(plain(self.heading()))
         self.reload()
 
     # -- actions on the highlighted client --------------------------------------------------------

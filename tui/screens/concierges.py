@@ -12,6 +12,7 @@ from data.concierges import ConciergeRow, concierge_rows, set_concierge_active
 from data.errors import DataError
 from tui.screens.concierge_form import ConciergeFormScreen
 from tui.screens.list_screen import RecordListScreen
+from tui.text import clean, plain, styled
 from tui.widgets.confirm import ConfirmDialog
 
 
@@ -60,7 +61,7 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
         table.clear()
         for r in self.rows:
             table.add_row(
-                r.code, r.name, " ".join(r.skills) or "-", _days(r.working_days), r.hours, str(r.max_visits),
+                plain(r.code), plain(r.name), " ".join(r.skills) or "-", _days(r.working_days), r.hours, str(r.max_visits),
                 "yes" if r.active else "no", key=str(r.id),
             )
         self.query_one("#count", Label).update(f"{len(self.rows)} concierge{'' if len(self.rows) == 1 else 's'}")
@@ -74,15 +75,16 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
             adds = "\nPress n to add one." if self.ctx.role.can("manage_concierges") else ""
             detail.update(f"No concierge selected.{adds}")
             return
-        dedicated = "\n".join(f"  {name}" for name in row.dedicated) or "  (none)"
-        detail.update(
-            f"[b]{row.code} {row.name}[/b]{'' if row.active else '  (inactive)'}\n"
-            f"Home base: {row.home_address}\n"
+        dedicated = "\n".join(f"  {clean(name)}" for name in row.dedicated) or "  (none)"
+        detail.update(styled(
+            (f"{row.code} {row.name}", "bold"), "" if row.active else "  (inactive)", "\n",
+            f"Home base: {clean(row.home_address)}\n"
             f"Days: {' '.join(row.working_days)}\n"
             f"Hours: {row.hours}, up to {row.max_visits} visits\n"
             f"Skills: {', '.join(row.skills) or '-'}\n"
-            f"Dedicated clients:\n{dedicated}"
-        )
+            f"Dedicated clients:\n{dedicated}",
+            multiline=True,
+        ))
 
     # ---- actions ---------------------------------------------------------------------------------
     def action_new(self) -> None:

@@ -19,6 +19,7 @@ from data.contracts import (
 )
 from data.errors import ConflictError, DataError, ValidationError
 from tui.context import AppContext
+from tui.text import plain
 from tui.widgets.form import FormField, clear_errors, form_values, show_error
 
 
@@ -48,8 +49,8 @@ class CancelContractDialog(ModalScreen[CancellationTerms | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Cancel the {self.row.plan_label} contract of {self.row.client_name}?", id="question")
-            yield Static(self.earliest.describe(), id="terms")
+            yield Label(plain(f"Cancel the {self.row.plan_label} contract of {self.row.client_name}?"), id="question")
+            yield Static(plain(self.earliest.describe(), multiline=True), id="terms")
             yield FormField(
                 "Notice received on", "requested_on", value=self.ctx.today().isoformat(),
                 hint="YYYY-MM-DD; a letter that arrived earlier counts from its day",
@@ -88,7 +89,7 @@ class CancelContractDialog(ModalScreen[CancellationTerms | None]):
         text = terms.describe() if terms is earliest else (
             f"Service ends {terms.last_day.isoformat()} (last billed month {format_month(terms.last_billed_month)})."
         )
-        self.query_one("#terms", Static).update(text)
+        self.query_one("#terms", Static).update(plain(text, multiline=True))
 
     @on(Button.Pressed, "#confirm")
     def cancel_now(self) -> None:

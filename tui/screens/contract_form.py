@@ -24,6 +24,7 @@ from data.errors import NotFoundError
 from data.models import Contract
 from tui.context import AppContext
 from tui.screens.modal_form import ModalFormScreen
+from tui.text import plain
 from tui.widgets.form import FormField
 
 SEAT_FIELDS = ("variant", "rounding")
@@ -91,7 +92,7 @@ class ContractFormScreen(ModalFormScreen):
 
     def show_values(self, values: dict[str, str]) -> None:
         if self.client is not None:
-            self.query_one("#client-name", Label).update(f"Client: {self.client.code} {self.client.name}")
+            self.query_one("#client-name", Label).update(plain(f"Client: {self.client.code} {self.client.name}"))
         super().show_values(values)
 
     def load(self) -> None:

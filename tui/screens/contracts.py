@@ -16,6 +16,7 @@ from tui.context import AppContext
 from tui.screens.contract_cancel import CancelContractDialog
 from tui.screens.contract_form import ContractFormScreen
 from tui.screens.list_screen import RecordListScreen
+from tui.text import clean, plain, styled
 from tui.widgets.confirm import ConfirmDialog
 
 LIMIT = 500
@@ -75,12 +76,12 @@ class ContractsScreen(RecordListScreen[ContractRow]):
     def show_rows(self, message: Loaded) -> None:
         self.rows = message.rows
         if message.client is not None:
-            self.query_one("#title", Label).update(f"Contracts of {message.client.code} {message.client.name}")
+            self.query_one("#title", Label).update(plain(f"Contracts of {message.client.code} {message.client.name}"))
         table = self.query_one("#table", DataTable)
         table.clear()
         for r in self.rows:
             table.add_row(
-                f"{r.client_code} {r.client_name}", "seats" if r.plan == "concierge_seats" else "incidents",
+                plain(f"{r.client_code} {r.client_name}"), "seats" if r.plan == "concierge_seats" else "incidents",
                 format_month(r.start_month), " ".join(h[:3] for h in r.service_hours) or "std", r.status_text,
                 "-" if r.status != "active" else r.earliest_end.isoformat(), key=str(r.id),
             )
@@ -99,8 +100,7 @@ class ContractsScreen(RecordListScreen[ContractRow]):
             detail.update("No contract selected.\nPress n to add one.")
             return
         lines = [
-            f"[b]{row.client_name}[/b]",
-            f"{row.plan_label}: {row.summary}",
+            f"{row.plan_label}: {clean(row.summary)}",
             f"Since {format_month(row.start_month)}; minimum {row.minimum_months} months, notice {row.notice_months}",
             f"Service hours: weekdays 9-18{''.join(' + ' + h.replace('_', '/') for h in row.service_hours)}",
             f"Fee limit: {_yen(row.fee_limit)}",
@@ -110,7 +110,7 @@ class ContractsScreen(RecordListScreen[ContractRow]):
         elif row.cancelled_effective is not None:
             lines += ["", f"Cancelled: service {row.status_text}, not billed from {format_month(row.cancelled_effective)}",
                       "w: withdraw the cancellation"]
-        detail.update("\n".join(lines))
+        detail.update(styled((row.client_name, "bold"), "\n", "\n".join(lines), multiline=True))
 
     # ---- actions ---------------------------------------------------------------------------------
     def action_new(self) -> None:

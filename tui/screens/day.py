@@ -26,6 +26,7 @@ from data.errors import ConflictError, DataError
 from data.route import DayRoute, RouteStop, concierge_codes, concierge_day, mark_arrived, mark_done, route_ics
 from tui.context import AppContext
 from tui.screens.work_slip import SlipValues, WorkSlipDialog
+from tui.text import clean, file_part, plain
 from tui.widgets.route_map import MapPoint, RouteMap
 
 STATUS_WORDS = {"planned": "", "in_progress": "on site", "done": "done"}
@@ -33,7 +34,8 @@ STATUS_STYLE = {"in_progress": "bold green", "done": "green"}
 
 
 def default_ics_name(route: DayRoute) -> str:
-    return f"{route.concierge}-{route.date.isoformat()}.ics"
+    """K01-2026-11-26.ics (a code that is no plain file name is reduced to one)."""
+    return f"{file_part(route.concierge) or 'day'}-{route.date.isoformat()}.ics"
 
 
 class ExportDialog(ModalScreen[Path | None]):
@@ -55,7 +57,7 @@ class ExportDialog(ModalScreen[Path | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"Export the day to a calendar file ({self.stops} events, one per stop)")
-            yield Input(str(self.path), id="ics-path")
+            yield Input(clean(self.path), id="ics-path")
             with Horizontal():
                 yield Button("Write", variant="primary", id="ics-ok")
                 yield Button("Cancel", id="ics-cancel")
@@ -77,19 +79,19 @@ class ExportDialog(ModalScreen[Path | None]):
 def stop_detail(stop: RouteStop, number: int) -> Text:
     """The selected stop in full: address, contact, request, seats, travel, work slip."""
     out = Text()
-    out.append(f"{number}. {stop.arrival:%H:%M}–{stop.end:%H:%M}  {stop.client} {stop.office}", style="bold")
+    out.append(f"{number}. {stop.arrival:%H:%M}–{stop.end:%H:%M}  {clean(stop.client)} {clean(stop.office)}", style="bold")
     if stop.urgency in ("emergency", "high"):
         out.append(f"  {stop.urgency}", style="bold red" if stop.urgency == "emergency" else "dark_orange")
     if not stop.routine:
         out.append("  non-routine: billed separately", style="yellow")
-    out.append(f"\n   {stop.address}\n")
-    out.append(f"   contact: {stop.contact or 'not recorded'}\n")
-    out.append(f"   request R{stop.request_id}: {stop.request}\n")
-    out.append(f"   seats: {stop.seats}\n")
+    out.append(f"\n   {clean(stop.address)}\n")
+    out.append(f"   contact: {clean(stop.contact or 'not recorded')}\n")
+    out.append(f"   request R{stop.request_id}: {clean(stop.request)}\n")
+    out.append(f"   seats: {clean(stop.seats)}\n")
     out.append(f"   travel from the previous stop: {stop.travel_minutes} min ({stop.travel_meters / 1000:.1f} km)\n")
     if stop.status == "done":
         times = f"{stop.actual_start:%H:%M}–{stop.actual_end:%H:%M}" if stop.actual_start and stop.actual_end else ""
-        out.append(f"   done {times}: {stop.work_slip or '(minor task, no slip)'}", style="green")
+        out.append(f"   done {times}: {clean(stop.work_slip or '(minor task, no slip)')}", style="green")
     elif stop.status == "in_progress" and stop.actual_start is not None:
         out.append(f"   on site since {stop.actual_start:%H:%M} (w writes the work slip)", style="bold green")
     else:
@@ -174,16 +176,17 @@ class DayScreen(Screen[None]):
                 self.route = concierge_day(session, self.code, self.day)
         except DataError as exc:
             self.route = None
-            title.update(Text(f"My day — {exc}"))  # names and codes are data, not markup
+            title.update(plain(f"My day — {exc}"))
             self._show_detail()
             return
         route = self.route
         travel = route.travel_seconds // 60
-        title.update(Text(f"{route.concierge} {route.name} — {route.date:%a %d %b %Y} — {len(route.stops)} stops, "
-                          f"travel {travel // 60}h{travel % 60:02d}"))
+        title.update(plain(
+            f"{route.concierge} {route.name} — {route.date:%a %d %b %Y} — {len(route.stops)} stops, travel {travel // 60}h{travel % 60:02d}"
+        ))
         for n, s in enumerate(route.stops, 1):
             state = Text(STATUS_WORDS.get(s.status, s.status), style=STATUS_STYLE.get(s.status, ""))
-            label = f"{s.client} {s.office}"
+            label = plain(f"{s.client} {s.office}")
             table.add_row(str(n), f"{s.arrival:%H:%M}", f"{s.end:%H:%M}", label, f"{s.travel_minutes}′", state, key=str(s.visit_id))
         if route.stops:
             table.move_cursor(row=min(keep, len(route.stops) - 1))

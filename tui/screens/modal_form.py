@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from textual import on
 from textual.app import ComposeResult
@@ -20,6 +21,7 @@ from textual.widgets import Button, Label, SelectionList, Static
 
 from data.errors import ConflictError, DataError, ValidationError
 from tui.context import AppContext
+from tui.text import plain
 from tui.widgets.form import FormField, clear_errors, form_values, show_error
 
 
@@ -127,12 +129,16 @@ class ModalFormScreen(ModalScreen[int | None]):
         except DataError as exc:
             self.notify(str(exc), severity="error", title="Not saved")
             return
+        except SQLAlchemyError as exc:  # a constraint the validators missed: still a sentence, not a traceback
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
+            self.notify(f"The database refused it: {reason}", severity="error", title="Not saved")
+            return
         clear_errors(self)
         self.notify(self.saved_text(values))
         self.dismiss(saved_id)
 
     def _show_conflict(self, message: str) -> None:
-        self.query_one("#conflict-text", Static).update(message[:1].upper() + message[1:])
+        self.query_one("#conflict-text", Static).update(plain(message[:1].upper() + message[1:], multiline=True))
         self.query_one("#conflict").add_class("-shown")
         self.query_one("#reload", Button).focus()
 

@@ -18,11 +18,13 @@ from textual.timer import Timer
 from textual.widgets import Input, Label
 
 from data.errors import DataError, NotFoundError
+from data.fields import format_float
 from data.models import Client
 from data.queries import office_detail
-from data.records import GeocodeFn, default_geocoder, format_float, save_office
+from data.records import GeocodeFn, default_geocoder, save_office
 from tui.context import AppContext
 from tui.screens.record_form import RecordFormScreen
+from tui.text import plain
 from tui.widgets.form import FormField
 
 GEOCODE_DELAY = 0.3
@@ -146,7 +148,7 @@ class OfficeFormScreen(RecordFormScreen):
         lon_input = self.query_one("#input-lon", Input)
         if message.result is None:
             label.set_class(True, "-unresolved")
-            label.update(f"Not found: {message.error}. Type the coordinates." if message.error else self.geocode_idle_text())
+            label.update(plain(f"Not found: {message.error}. Type the coordinates." if message.error else self.geocode_idle_text()))
             lat_input.placeholder = lon_input.placeholder = ""
             return
         lat, lon, precision = message.result

@@ -39,6 +39,7 @@ from pricing.quote import Quote
 from pricing.tariff import Tariff, load_tariff
 from tui.context import AppContext
 from tui.screens.quote_export import QuoteExportDialog
+from tui.text import clean, file_part, plain, styled
 
 DEBOUNCE = 0.3
 OFFICE_FIELDS = ("name", "place", "pcs", "servers")
@@ -184,7 +185,7 @@ class QuoteScreen(Screen[None]):
         values = values or {}
         placeholders = {"name": "name", "place": "address or lat, lon", "pcs": "PCs", "servers": "srv"}
         inputs = {
-            f: Input(values.get(f, ""), placeholder=placeholders[f], id=f"o{number}-{f}", classes=f"o-{f}", compact=True)
+            f: Input(clean(values.get(f, "")), placeholder=placeholders[f], id=f"o{number}-{f}", classes=f"o-{f}", compact=True)
             for f in OFFICE_FIELDS
         }
         self._office_inputs[number] = inputs
@@ -217,7 +218,7 @@ class QuoteScreen(Screen[None]):
         self._filling = True
         self.client_id = form.client_id
         self.client_title = form.title
-        self.query_one("#title", Label).update(f"Quote — {form.title}")
+        self.query_one("#title", Label).update(plain(f"Quote — {form.title}"))
         self.query_one("#offices", Vertical).remove_children()
         self._office_inputs.clear()
         self.extras.clear()
@@ -257,7 +258,7 @@ class QuoteScreen(Screen[None]):
     def show_clients(self, message: ClientsFound) -> None:
         results = self.query_one("#client-results", OptionList)
         results.clear_options()
-        results.add_options([Option(f"{c.code} {c.name}", id=str(c.id)) for c in message.choices] or
+        results.add_options([Option(plain(f"{c.code} {c.name}"), id=str(c.id)) for c in message.choices] or
                             [Option("No client matches", id="none", disabled=True)])
         results.add_class("-shown")
 
@@ -372,35 +373,36 @@ class QuoteScreen(Screen[None]):
         self.quote = q = message.quote
         fee = self.query_one("#fee", Static)
         fee.remove_class("-error")
-        fee.update(summary_line(q))
-        clusters = [f"[b]{len(q.clusters)} cluster{'s' if len(q.clusters) != 1 else ''}[/b] (offices within {q.cluster_km} km share a concierge)"]
+        fee.update(plain(summary_line(q)))
+        clusters = [f" (offices within {q.cluster_km} km share a concierge)"]
         for c in q.clusters:
             units = f"{c.seats.units.normalize():f} units" if c.priced else "not priced"
             clusters.append(f" {c.number}. {_names(c.office_names)}: {c.seats.pcs} PCs, {c.seats.servers} srv → {units}")
-        self.query_one("#clusters", Static).update("\n".join(clusters))
+        count = f"{len(q.clusters)} cluster{'s' if len(q.clusters) != 1 else ''}"
+        self.query_one("#clusters", Static).update(styled((count, "bold"), "\n".join(clusters), multiline=True))
         table = Table(box=None, expand=True, padding=(0, 1, 0, 0), show_edge=False)
         table.add_column("line", ratio=1, overflow="fold")
         table.add_column("qty × unit", justify="right", no_wrap=True)
         table.add_column("net", justify="right", no_wrap=True)
         for line in q.lines:
-            table.add_row(line.label, f"{line.quantity.normalize():f} × {format_yen(line.unit_price)}", format_yen(line.net))
+            table.add_row(plain(line.label), f"{line.quantity.normalize():f} × {format_yen(line.unit_price)}", format_yen(line.net))
         self.query_one("#lines", Static).update(table)
-        totals = [
-            f"Net {format_yen(q.net_total)}   Tax {format_yen(q.tax)}   [b]Total {format_yen(q.gross_total)}[/b]",
-            f"Recommended: {q.recommended.replace('_', ' ')}",
-        ]
+        totals = [f"\nRecommended: {q.recommended.replace('_', ' ')}"]
         for name, plan in q.plans.items():
             if name != q.recommended:
                 spot = f" + {format_yen(plan.spot_fee_gross)}/visit" if plan.spot_fee_gross else ""
                 totals.append(f"Also: {name.replace('_', ' ')} {format_yen(plan.gross_total)}{spot} "
                               f"(≈{format_yen(plan.expected_gross_total)} at {plan.expected_visits} visits)")
-        self.query_one("#totals", Static).update("\n".join(totals))
-        self.query_one("#warnings", Static).update("\n".join(f"⚠ {w}" for w in q.warnings))
+        self.query_one("#totals", Static).update(styled(
+            f"Net {format_yen(q.net_total)}   Tax {format_yen(q.tax)}   ", (f"Total {format_yen(q.gross_total)}", "bold"),
+            "\n".join(totals), multiline=True,
+        ))
+        self.query_one("#warnings", Static).update(plain("\n".join(f"⚠ {clean(w)}" for w in q.warnings), multiline=True))
 
     def _fee_error(self, text: str) -> None:
         fee = self.query_one("#fee", Static)
         fee.add_class("-error")
-        fee.update(text)
+        fee.update(plain(text))
 
     def _mark_invalid(self, error: ValidationError | None) -> str:
         """Colour the field at fault and put the message under its block (offices or options); return it."""
@@ -423,12 +425,12 @@ class QuoteScreen(Screen[None]):
                     if culprit is not None:
                         culprit.add_class("-invalid")
                     message = f"Office {index + 1}, {parts[2]}: {message}"
-            self.query_one("#offices-error", Static).update(message)
+            self.query_one("#offices-error", Static).update(plain(message))
             return message
         for control in self.query(f"#opt-{error.field}"):
             control.add_class("-invalid")
         message = f"{error.field.replace('_', ' ').capitalize()}: {message}"
-        self.query_one("#options-error", Static).update(message)
+        self.query_one("#options-error", Static).update(plain(message))
         return message
 
     # ---- save and export -------------------------------------------------------------------------
@@ -472,7 +474,7 @@ class QuoteScreen(Screen[None]):
         if q is None:
             return
         title = f"Quote for {self.client_title}" if self.client_title else "Quote"
-        stem = f"quote-{self.client_title.split(' ')[0] if self.client_title else 'new'}-{self.ctx.today():%Y-%m-%d}"
+        stem = f"quote-{file_part(self.client_title.split(' ')[0]) if self.client_title else 'new'}-{self.ctx.today():%Y-%m-%d}"
 
         def written(path: Any) -> None:
             if path is not None:

@@ -15,6 +15,7 @@ from textual.widgets import Button, Label, Select
 from data.errors import ValidationError
 from data.quote_form import write_quote
 from pricing.quote import Quote
+from tui.text import plain
 from tui.widgets.form import FormField, form_values, show_error
 
 
@@ -40,7 +41,7 @@ class QuoteExportDialog(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Export: {self.title_text}", id="export-title")
+            yield Label(plain(f"Export: {self.title_text}"), id="export-title")
             yield FormField("Format", "format", value="markdown", choices=[("Markdown (.md)", "markdown"), ("Plain text (.txt)", "text")])
             yield FormField("File", "path", value=str(Path.cwd() / f"{self.file_stem}.md"))
             with Horizontal():

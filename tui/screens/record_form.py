@@ -21,6 +21,7 @@ from textual.widgets import Button, Footer, Header, Label
 
 from data.errors import ConflictError, DataError, ValidationError
 from tui.context import AppContext
+from tui.text import plain
 from tui.widgets.confirm import ConfirmDialog
 from tui.widgets.form import clear_errors, form_values, show_error
 
@@ -71,7 +72,7 @@ class RecordFormScreen(Screen[int | None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Label(self.title_text(), classes="screen-title", id="form-title")
+        yield Label(plain(self.title_text()), classes="screen-title", id="form-title")
         with VerticalScroll(classes="form-body", id="form-body"):
             yield from self.form_fields()
         with Horizontal(classes="form-buttons"):
@@ -95,7 +96,7 @@ class RecordFormScreen(Screen[int | None]):
             if show_error(self, exc, aliases=self.aliases()):
                 message.update("Not saved: see the field marked in red.")
             else:
-                message.update(f"Not saved: {exc}")
+                message.update(plain(f"Not saved: {exc}"))
                 self.notify(f"Not saved: {exc}", severity="error")
             return
         except ConflictError as exc:
@@ -103,12 +104,12 @@ class RecordFormScreen(Screen[int | None]):
             return
         except DataError as exc:
             clear_errors(self)
-            message.update(str(exc))
+            message.update(plain(exc))
             self.notify(f"Not saved: {exc}", severity="error")
             return
         except SQLAlchemyError as exc:  # a constraint the validators missed: still a sentence, not a traceback
-            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
-            message.update(f"The database refused it: {reason}")
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
+            message.update(plain(f"The database refused it: {reason}"))
             self.notify(f"Not saved: the database refused it ({reason})", severity="error")
             return
         self.notify(self.saved_text(values))

@@ -18,6 +18,7 @@ from data.errors import DataError
 from data.models import CATEGORIES, URGENCIES
 from data.planning import ClientChoice, RequestForm, default_deadline, save_request, search_clients
 from tui.context import AppContext
+from tui.text import plain
 
 DEADLINE_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -98,7 +99,7 @@ class RequestFormScreen(ModalScreen[tuple[int, str] | None]):
         results = self.query_one("#client-results", OptionList)
         results.clear_options()
         self.choices = {c.id: c for c in message.choices}
-        results.add_options([Option(f"{c.name}  ({c.code}, {len(c.offices)} offices)", id=str(c.id)) for c in message.choices])
+        results.add_options([Option(plain(f"{c.name}  ({c.code}, {len(c.offices)} offices)"), id=str(c.id)) for c in message.choices])
         if self.preselect is not None and self.preselect in self.choices:
             self._pick(self.choices[self.preselect])
             self.preselect = None
@@ -120,13 +121,13 @@ class RequestFormScreen(ModalScreen[tuple[int, str] | None]):
     def _pick(self, choice: ClientChoice) -> None:
         self.client = choice
         office = self.query_one("#office", Select)
-        office.set_options([(f"{name} — {address}", oid) for oid, name, address in choice.offices])
+        office.set_options([(plain(f"{name} — {address}"), oid) for oid, name, address in choice.offices])
         if choice.offices:
             office.value = choice.offices[0][0]
         dedicated = choice.dedicated or "none"
         if choice.dedicated and choice.dedicated_required:
             dedicated += " (required by the contract)"
-        self.query_one("#client-info", Label).update(f"{choice.name}: dedicated concierge {dedicated} · priority {choice.priority_label}")
+        self.query_one("#client-info", Label).update(plain(f"{choice.name}: dedicated concierge {dedicated} · priority {choice.priority_label}"))
 
     @on(Select.Changed, "#urgency")
     def urgency_changed(self) -> None:
@@ -161,7 +162,7 @@ class RequestFormScreen(ModalScreen[tuple[int, str] | None]):
                 request = save_request(session, form, self.clock())
                 saved = (request.id, request.urgency)
         except DataError as exc:
-            error.update(str(exc))
+            error.update(plain(exc))
             return
         self.dismiss(saved)
 
@@ -174,8 +175,8 @@ class RequestFormScreen(ModalScreen[tuple[int, str] | None]):
         if not isinstance(office, int):
             raise ValidationError("office: pick an office", field="office")
         text = self.query_one("#minutes", Input).value.strip()
-        if not text.isdigit():
-            raise ValidationError("minutes: a whole number of minutes, e.g. 60", field="minutes")
+        if not text.isdigit() or len(text) > 4:
+            raise ValidationError("minutes: a whole number of minutes from 5 to 480, e.g. 60", field="minutes")
         deadline_text = self.query_one("#deadline", Input).value.strip()
         try:
             deadline = dt.datetime.strptime(deadline_text, DEADLINE_FORMAT) if deadline_text else None

@@ -18,6 +18,7 @@ from data.access.identity import SignedIn, check_view
 from data.errors import AccessDenied
 from data.queries import ConciergeChoice
 from tui.context import Role
+from tui.text import plain
 
 
 class RolePickerScreen(ModalScreen[Role | None]):
@@ -49,7 +50,7 @@ class RolePickerScreen(ModalScreen[Role | None]):
                 Option("Admin — clients, offices, seats, contracts, quotes, billing", id="admin"),
                 Option("Dispatcher — requests and the dispatch board", id="dispatcher"),
             ]
-            options += [Option(f"Concierge {c.code} — {c.name} (my day)", id=f"concierge:{c.code}") for c in self.concierges]
+            options += [Option(plain(f"Concierge {c.code} — {c.name} (my day)"), id=f"concierge:{c.code}") for c in self.concierges]
             yield OptionList(*[o for o in options if self.offered(Role.parse(o.id or ""))], id="roles")
 
     @on(OptionList.OptionSelected, "#roles")

@@ -16,6 +16,7 @@ from data.errors import DataError
 from data.queries import OfficeRow, SeatRow, client_served, office_detail
 from tui.context import AppContext
 from tui.screens.client_detail import coordinates, totals_text
+from tui.text import plain
 from tui.widgets.confirm import ConfirmDialog
 
 
@@ -75,21 +76,21 @@ class SeatsScreen(Screen[None]):
 
     @on(LoadFailed)
     def show_failure(self, message: LoadFailed) -> None:
-        self.query_one("#office-title", Label).update(f"Cannot show these seats: {message.error}")
+        self.query_one("#office-title", Label).update(plain(f"Cannot show these seats: {message.error}"))
         self.notify(f"Cannot show these seats: {message.error}", severity="error")
 
     @on(Loaded)
     def show_office(self, message: Loaded) -> None:
         office = self.office = message.office
-        self.query_one("#office-title", Label).update(f"Seats at {office.name} ({office.code})")
-        self.query_one("#office-facts", Label).update(
-            f"{office.address}\n{coordinates(office)} · open {office.opens:%H:%M}-{office.closes:%H:%M}"
-        )
+        self.query_one("#office-title", Label).update(plain(f"Seats at {office.name} ({office.code})"))
+        self.query_one("#office-facts", Label).update(plain(
+            f"{office.address}\n{coordinates(office)} · open {office.opens:%H:%M}-{office.closes:%H:%M}", multiline=True
+        ))
         table = self.query_one("#seat-lines", DataTable)
         row = table.cursor_row
         table.clear()
         for seat in office.seats:
-            table.add_row(seat.label, seat.kind, seat.os, str(seat.purchase_year or ""),
+            table.add_row(plain(seat.label), seat.kind, seat.os, str(seat.purchase_year or ""),
                           Text(str(seat.count), justify="right"), key=str(seat.id))
         if office.seats:
             table.move_cursor(row=min(max(row, 0), len(office.seats) - 1))

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, TextArea
 
 from data.route import RouteStop
+from tui.text import clean, plain
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,12 @@ class WorkSlipDialog(ModalScreen[SlipValues | None]):
         hint = ("Minor routine task: the slip text may stay empty." if s.minor
                 else "Write what was done (needed for billing; only minor routine tasks may skip it).")
         with Vertical():
-            yield Label(f"Work slip (作業伝票) — {s.client} {s.office}, R{s.request_id}")
-            yield Label(s.request)
+            yield Label(plain(f"Work slip (作業伝票) — {s.client} {s.office}, R{s.request_id}"))
+            yield Label(plain(s.request, multiline=True))
             with Horizontal():
                 yield Input(start.strftime("%H:%M"), placeholder="start HH:MM", id="slip-start")
                 yield Input(end.strftime("%H:%M"), placeholder="end HH:MM", id="slip-end")
-            yield TextArea(s.work_slip or "", id="slip-text")
+            yield TextArea(clean(s.work_slip or "", multiline=True), id="slip-text")
             yield Label(hint, id="slip-hint")
             yield Label("", id="slip-error")
             with Horizontal():
@@ -95,7 +96,7 @@ class WorkSlipDialog(ModalScreen[SlipValues | None]):
             start = parse_clock(day, self.query_one("#slip-start", Input).value, "start")
             end = parse_clock(day, self.query_one("#slip-end", Input).value, "end")
         except ValueError as exc:
-            error.update(str(exc))
+            error.update(plain(exc))
             return
         if end < start:
             error.update(f"end: {end:%H:%M} is before the start {start:%H:%M}")

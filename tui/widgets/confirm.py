@@ -8,6 +8,7 @@
                 ...  # do it
         self.app.push_screen(ConfirmDialog("Archive Acme Ltd?", yes="Archive"), done)
 
+The question and detail are shown literally (they usually quote a name: see tui.text).
 The dialog dismisses with True (the yes button or `y`) or False (the no button, `n` or Escape).
 """
 
@@ -19,6 +20,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
+
+from tui.text import plain
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -51,12 +54,12 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question, id="confirm-question")
+            yield Label(plain(self.question, multiline=True), id="confirm-question")
             if self.detail:
-                yield Label(self.detail, classes="confirm-detail")
+                yield Label(plain(self.detail, multiline=True), classes="confirm-detail")
             with Horizontal():
-                yield Button(f"{self.no_label} (n)", id="confirm-no")
-                yield Button(f"{self.yes_label} (y)", id="confirm-yes", variant="error")
+                yield Button(plain(f"{self.no_label} (n)"), id="confirm-no")
+                yield Button(plain(f"{self.yes_label} (y)"), id="confirm-yes", variant="error")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()

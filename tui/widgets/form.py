@@ -33,6 +33,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select
 
 from data.errors import ValidationError
+from tui.text import clean, plain
 
 Choices = list[tuple[str, str]]
 """(shown text, stored value) pairs for a field picked from a list."""
@@ -82,7 +83,7 @@ class FormField(Vertical):
                 allow_blank=not self.initial, id=f"input-{self.field_name}", compact=True,
             )
         else:
-            yield Input(self.initial, placeholder=self.placeholder, id=f"input-{self.field_name}", compact=True)
+            yield Input(clean(self.initial), placeholder=self.placeholder, id=f"input-{self.field_name}", compact=True)
         if self.hint:
             yield Label(self.hint, classes="form-hint")
         yield Label("", classes="form-error")
@@ -105,11 +106,11 @@ class FormField(Vertical):
         if isinstance(control, Select):
             control.value = text if text else Select.NULL
         else:
-            control.value = text
+            control.value = clean(text)
 
     def set_error(self, message: str | None) -> None:
         """Show `message` under the field (None clears it)."""
-        self.query_one(".form-error", Label).update(message or "")
+        self.query_one(".form-error", Label).update(plain(message or "", multiline=True))
         self.set_class(bool(message), "-invalid")
 
     @property

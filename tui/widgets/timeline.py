@@ -13,6 +13,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from tui.text import clean
+
 #: Colours per block kind / urgency (Rich styles; the widget is self-contained).
 STYLES = {
     "emergency": "bold white on red",
@@ -93,13 +95,13 @@ class Timeline(Widget):
                         cells[c] = ("─", STYLES["travel"])
                     continue
                 style = STYLES.get(b.style if b.kind == "visit" else "break", STYLES["normal"])
-                text = b.text if b.kind == "visit" else "B"
+                text = clean(b.text) if b.kind == "visit" else "B"
                 for k, c in enumerate(range(a, min(z, width))):
                     cells[c] = (text[k] if k < len(text) else " ", style)
-            out.append(set_cell_size(row.label, LABEL_WIDTH) + " ", style="bold")
+            out.append(set_cell_size(clean(row.label), LABEL_WIDTH) + " ", style="bold")
             for ch, style in cells:
                 out.append(ch, style=style)
-            out.append(" " + set_cell_size(row.note, NOTE_WIDTH - 1), style="italic")
+            out.append(" " + set_cell_size(clean(row.note), NOTE_WIDTH - 1), style="italic")
             if n < len(self.rows) - 1:
                 out.append("\n")
         return out
