@@ -204,6 +204,9 @@ def test_a_record_changed_during_the_import_refuses_the_whole_file(
 ) -> None:
     """Someone renames C001 while a file changing every client is being imported: nothing of the file is written."""
     from data.csv_importers import Importer, Staged
+
+    if database.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite runs one unit of work at a time (BEGIN IMMEDIATE): the other edit waits for the import")
     from data.errors import ConflictError
 
     with database.transaction() as session:
