@@ -33,9 +33,8 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from data.errors import ConflictError, NotFoundError, ValidationError
-from data.fields import shown, text
 from data.locks import check_month_open
-from data.models import CATEGORIES, URGENCIES, Client, Concierge, Contract, Office, Visit, VisitRequest
+from data.models import URGENCIES, Client, Concierge, Contract, Office, Visit, VisitRequest
 from dispatch.plan import Plan, PlanStatus, Reason, ReasonCode, Route, Stop, Unplanned
 from dispatch.problem import KNOWN_SKILLS, Break, DispatchProblem, Location, Matrix, Pin, Urgency, VisitStatus, Window
 from dispatch.problem import Concierge as DConcierge
@@ -771,32 +770,17 @@ class RequestForm:
 
 
 def save_request(session: Session, form: RequestForm, now: dt.datetime) -> VisitRequest:
-    """Validate and add a visit request (the caller's transaction); the deadline defaults by urgency."""
+    """Validate and add a visit request (the caller's transaction); the deadline defaults by urgency. The
+    rules are `data.intake.request_errors`; the first problem is raised."""
+    from data.intake import request_errors
+
+    errors = request_errors(session, form, now)
+    if errors:
+        raise errors[0]
     client = session.get(Client, form.client_id)
-    if client is None:
-        raise ValidationError("client: pick a client from the list", field="client")
     office = session.get(Office, form.office_id)
-    if office is None or office.client_id != client.id:
-        raise ValidationError(f"office: pick one of {client.name}'s offices", field="office")
-    if form.category not in CATEGORIES:
-        raise ValidationError(f"category: {form.category!r} is not one of {', '.join(CATEGORIES)}", field="category")
-    if form.urgency not in URGENCIES:
-        raise ValidationError(f"urgency: {form.urgency!r} is not one of {', '.join(URGENCIES)}", field="urgency")
-    if not 5 <= form.minutes <= 8 * 60:
-        raise ValidationError(f"minutes: must be between 5 and 480, got {form.minutes}", field="minutes")
-    unknown = sorted(set(form.skills) - KNOWN_SKILLS)
-    if unknown:
-        raise ValidationError(f"skills: unknown skill {shown(unknown[0])}", field="skills")
-    if not form.description.strip():
-        raise ValidationError("description: say what the client needs", field="description")
-    text({"description": form.description}, "description", max_len=4000, multiline=True)  # length, control characters
-    if (form.window_start is None) != (form.window_end is None) or (
-        form.window_start is not None and form.window_end is not None and form.window_end <= form.window_start
-    ):
-        raise ValidationError("window: give both a start and a later end, or neither", field="window")
+    assert client is not None and office is not None
     deadline = form.deadline or default_deadline(form.urgency, now, closes=office.closes)
-    if deadline < now - dt.timedelta(minutes=1):
-        raise ValidationError("deadline: is in the past", field="deadline")
     request = VisitRequest(
         client_id=client.id, office_id=office.id, received_at=now, category=form.category, routine=form.routine,
         urgency=form.urgency, deadline=deadline, estimated_minutes=form.minutes, required_skills=list(form.skills),
