@@ -20,7 +20,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dispatch.check import _check_route, problem_legs
+from dispatch.check import Leg, _check_route, problem_legs
 from dispatch.construct import insert
 from dispatch.costs import unplanned_penalty
 from dispatch.evaluate import Evaluator
@@ -189,8 +189,9 @@ def _insert(sub: DispatchProblem, committed: Plan, old: Mapping[str, tuple[str, 
     return dataclasses.replace(plan, unplanned=unplanned)
 
 
-def _verbatim(sub: DispatchProblem, v: int, before: Route, seq: list[int]) -> Route | None:
-    """The committed route's open part, unchanged, if it has the same visits and still checks out."""
+def _verbatim(sub: DispatchProblem, v: int, before: Route, seq: list[int], leg: Leg | None = None) -> Route | None:
+    """The committed route's open part, unchanged, if it has the same visits and still checks out (travel
+    from `leg`, default the problem's own)."""
     ids = [sub.visits[k].id for k in seq]
     stops = tuple(s for s in before.stops if s.visit in set(ids))
     if [s.visit for s in stops] != ids:
@@ -205,7 +206,7 @@ def _verbatim(sub: DispatchProblem, v: int, before: Route, seq: list[int]) -> Ro
     if before.break_start is not None and (c.break_ is None or before.break_start < start):
         route = dataclasses.replace(route, break_start=None, break_end=None)
     errors: list[str] = []
-    _check_route(sub, route, problem_legs(sub), errors)
+    _check_route(sub, route, leg or problem_legs(sub), errors)
     return route if not errors else None
 
 

@@ -162,6 +162,11 @@ CAPABILITIES: tuple[Capability, ...] = (
         "plan and re-plan days, pin and move visits, commit plans",
     ),
     Capability(
+        "offers", "slot offers", OFFICE_STAFF,
+        read("client", "office", "seat", "concierge", "contract", "visit_request", "visit"),
+        "the best slots (concierge, start, what moves) for a request at intake (`concierge offer`)", plural=True,
+    ),
+    Capability(
         "requests", "visit requests", OFFICE_STAFF,
         (*read("client", "office", "concierge"), *write("visit_request", delete=False)),
         "take a client's request for an on-site visit", plural=True,

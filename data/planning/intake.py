@@ -9,12 +9,10 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from data.errors import ValidationError
-from data.fields import shown, text
-from data.models import CATEGORIES, URGENCIES, Client, Office, Visit, VisitRequest
+from data.models import Client, Office, Visit, VisitRequest
 from data.planning.deadlines import default_deadline
+from data.planning.form import RequestForm, request_errors
 from data.planning.priority import PRIORITY_LABELS, contract_priority, dedicated_required
-from dispatch.problem import KNOWN_SKILLS
 
 
 @dataclass(frozen=True)
@@ -69,50 +67,16 @@ def search_clients(session: Session, text: str, *, limit: int = 10, client_id: i
     return out
 
 
-@dataclass(frozen=True)
-class RequestForm:
-    """The intake form's values. `deadline` None takes the default for the urgency."""
-
-    client_id: int
-    office_id: int
-    category: str = "trouble"
-    routine: bool = True
-    urgency: str = "normal"
-    deadline: dt.datetime | None = None
-    minutes: int = 60
-    skills: tuple[str, ...] = ()
-    description: str = ""
-    window_start: dt.time | None = None
-    window_end: dt.time | None = None
-
-
 def save_request(session: Session, form: RequestForm, now: dt.datetime) -> VisitRequest:
-    """Validate and add a visit request (the caller's transaction); the deadline defaults by urgency."""
+    """Validate and add a visit request (the caller's transaction); the deadline defaults by urgency. The
+    rules are `data.planning.form.request_errors`; the first problem is raised."""
+    errors = request_errors(session, form, now)
+    if errors:
+        raise errors[0]
     client = session.get(Client, form.client_id)
-    if client is None:
-        raise ValidationError("client: pick a client from the list", field="client")
     office = session.get(Office, form.office_id)
-    if office is None or office.client_id != client.id:
-        raise ValidationError(f"office: pick one of {client.name}'s offices", field="office")
-    if form.category not in CATEGORIES:
-        raise ValidationError(f"category: {form.category!r} is not one of {', '.join(CATEGORIES)}", field="category")
-    if form.urgency not in URGENCIES:
-        raise ValidationError(f"urgency: {form.urgency!r} is not one of {', '.join(URGENCIES)}", field="urgency")
-    if not 5 <= form.minutes <= 8 * 60:
-        raise ValidationError(f"minutes: must be between 5 and 480, got {form.minutes}", field="minutes")
-    unknown = sorted(set(form.skills) - KNOWN_SKILLS)
-    if unknown:
-        raise ValidationError(f"skills: unknown skill {shown(unknown[0])}", field="skills")
-    if not form.description.strip():
-        raise ValidationError("description: say what the client needs", field="description")
-    text({"description": form.description}, "description", max_len=4000, multiline=True)  # length, control characters
-    if (form.window_start is None) != (form.window_end is None) or (
-        form.window_start is not None and form.window_end is not None and form.window_end <= form.window_start
-    ):
-        raise ValidationError("window: give both a start and a later end, or neither", field="window")
+    assert client is not None and office is not None
     deadline = form.deadline or default_deadline(form.urgency, now, closes=office.closes)
-    if deadline < now - dt.timedelta(minutes=1):
-        raise ValidationError("deadline: is in the past", field="deadline")
     request = VisitRequest(
         client_id=client.id, office_id=office.id, received_at=now, category=form.category, routine=form.routine,
         urgency=form.urgency, deadline=deadline, estimated_minutes=form.minutes, required_skills=list(form.skills),

@@ -36,13 +36,14 @@ from data.planning import (
     plan_with_excluded,
     unplanned_texts,
 )
+from data.planning.offers import offer_into_proposal
 from dispatch.errors import DispatchError
 from dispatch.plan import Plan, PlanStatus, Reason, ReasonCode, Unplanned
 from dispatch.replan import Replan
 from dispatch.solve import Progress
 from tui.context import AppContext
 from tui.screens.board_dialogs import DateDialog, MoveDialog, PinDialog
-from tui.screens.request_form import RequestFormScreen
+from tui.screens.request_form import IntakeResult, RequestFormScreen
 from tui.text import clean, plain
 from tui.widgets.confirm import ConfirmDialog
 from tui.widgets.timeline import Block, Timeline, TimelineRow
@@ -493,10 +494,13 @@ class BoardScreen(Screen[None]):
         self.app.push_screen(DateDialog(self.day), chosen)
 
     def action_new_request(self) -> None:
-        def saved(result: tuple[int, str] | None) -> None:
+        def saved(result: IntakeResult | None) -> None:
             if result is None:
                 return
-            request_id, urgency = result
+            if result.offer is not None:
+                self.apply_offer(result)
+                return
+            request_id, urgency = result.request_id, result.urgency
             self.notify(f"Request R{request_id} saved.")
             self.reload()
             today = self.clock().date()
@@ -513,4 +517,24 @@ class BoardScreen(Screen[None]):
                                                    "Visits in progress and done stay; you see who moves before committing.",
                                                    yes="Re-plan from now"), answer)
 
-        self.app.push_screen(RequestFormScreen(self.ctx), saved)
+        proposal = (self.day, self.proposal) if self.proposal is not None else None
+        self.app.push_screen(RequestFormScreen(self.ctx, day=self.day, proposal=proposal), saved)
+
+    # ---- a slot chosen at intake (tui/widgets/offer_panel.py, data/planning/offers.py) -------------------
+    def apply_offer(self, result: IntakeResult) -> None:
+        """The new request is saved pinned to the chosen slot: show that day with it in the proposal at once."""
+        offer, before, proposal = result.offer, self.snapshot, self.proposal
+        assert offer is not None
+        if self.day != offer.day:
+            self.day = offer.day  # reloads
+        else:
+            self.reload()
+        assert self.snapshot is not None
+        try:
+            self.snapshot, placed = offer_into_proposal(before, proposal, self.snapshot, result.request_id, offer, self.clock())
+        except (DataError, DispatchError) as exc:
+            self.notify(f"R{result.request_id} saved, pinned to {offer.concierge} {offer.start:%H:%M}; {exc}", severity="warning")
+            return
+        self.proposal, self.replan_result, self.warnings = placed.plan, placed, ()
+        self.notify(f"R{result.request_id} saved and pinned to {offer.concierge} {offer.start:%a %H:%M}: see the proposal, c commits it.")
+        self._show()
