@@ -85,3 +85,27 @@ def test_a_replan_after_lunch_keeps_the_breaks_already_taken(database: Database)
     breaks = {r.concierge: (r.break_start, r.break_end) for r in proposal.routes if r.stops}
     after = {r.concierge: (r.break_start, r.break_end) for r in result.plan.routes if r.stops and r.concierge in breaks}
     assert after == {c: b for c, b in breaks.items() if b[1] is not None and b[1] <= 14 * 3600 + 30 * 60}
+
+
+def test_the_committed_break_is_in_my_day_the_route_json_and_the_ics(database: Database) -> None:
+    """The concierge's exports of a committed day carry the lunch the plan gave them, at the plan's times."""
+    import icalendar
+
+    from data.planning import clock_of
+    from data.route import concierge_day, route_ics, route_json, route_text
+
+    _busy_day(database)
+    proposal = _proposal(database)
+    route = next(r for r in proposal.routes if r.stops and r.break_start is not None)
+    assert route.break_start is not None and route.break_end is not None
+    start, end = clock_of(DAY, route.break_start), clock_of(DAY, route.break_end)
+    with database.sessions() as s:
+        day = concierge_day(s, route.concierge, DAY)
+    assert (day.break_start, day.break_end) == (start, end)
+    doc = route_json(day)
+    assert doc["break"]["start"].startswith(start.isoformat()) and doc["break"]["end"].startswith(end.isoformat())
+    assert f"break {start:%H:%M}–{end:%H:%M}" in route_text(day)
+    events = list(icalendar.Calendar.from_ical(route_ics(day)).walk("VEVENT"))
+    breaks = [e for e in events if str(e.get("summary")) == "Break"]
+    assert len(events) == len(day.stops) + 1 and len(breaks) == 1
+    assert breaks[0].decoded("dtstart").replace(tzinfo=None) == start

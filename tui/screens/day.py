@@ -181,8 +181,9 @@ class DayScreen(Screen[None]):
             return
         route = self.route
         travel = route.travel_seconds // 60
+        brk = f" — break {route.break_start:%H:%M}–{route.break_end:%H:%M}" if route.break_start and route.break_end else ""
         title.update(plain(
-            f"{route.concierge} {route.name} — {route.date:%a %d %b %Y} — {len(route.stops)} stops, travel {travel // 60}h{travel % 60:02d}"
+            f"{route.concierge} {route.name} — {route.date:%a %d %b %Y} — {len(route.stops)} stops, travel {travel // 60}h{travel % 60:02d}{brk}"
         ))
         for n, s in enumerate(route.stops, 1):
             state = Text(STATUS_WORDS.get(s.status, s.status), style=STATUS_STYLE.get(s.status, ""))
