@@ -29,6 +29,7 @@ from data.planning.offers import ChosenOffer, save_with_offer
 from dispatch.plan import Plan
 from tui.context import AppContext
 from tui.text import plain
+from tui.widgets.confirm import ConfirmDialog
 from tui.widgets.offer_panel import OfferPanel
 
 #: Days the form offers slots on: today and the next business days.
@@ -82,7 +83,7 @@ class RequestFormScreen(ModalScreen[IntakeResult | None]):
     RequestFormScreen #buttons { height: 1; align-horizontal: right; }
     RequestFormScreen #buttons Button { margin-left: 2; }
     """
-    BINDINGS = [("escape", "dismiss(None)", "Cancel"), ("ctrl+s", "save", "Save")]
+    BINDINGS = [("escape", "cancel", "Cancel"), ("ctrl+s", "save", "Save")]
 
     class ClientsFound(Message):
         def __init__(self, text: str, choices: list[ClientChoice]) -> None:
@@ -265,9 +266,26 @@ class RequestFormScreen(ModalScreen[IntakeResult | None]):
             control: Widget = self.query_one(CONTROLS[first])
             control.focus()
 
+    def typed_anything(self) -> bool:
+        """Has the dispatcher written anything a cancel would throw away (a client, minutes, window, skills, needs)?"""
+        texts = {"#client-search": "", "#minutes": "60", "#window-start": "", "#window-end": "", "#skills": "", "#description": ""}
+        if any(self.query_one(k, Input).value.strip() != v for k, v in texts.items()):
+            return True
+        return self.deadline_edited
+
     @on(Button.Pressed, "#cancel")
-    def cancel(self) -> None:
-        self.dismiss(None)
+    def action_cancel(self) -> None:
+        """Close the form; when something was typed, ask first (keeping the form is the focused answer)."""
+        if not self.typed_anything():
+            self.dismiss(None)
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDialog("Throw away this request? What you typed is not saved.", yes="Throw away",
+                                           no="Keep editing"), answer)
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
