@@ -403,7 +403,7 @@ class BoardScreen(Screen[None]):
             return stop.is_set() or worker.is_cancelled
 
         def progress(p: Progress) -> None:
-            self.post_message(SolveProgress(p.best_cost, p.elapsed, p.planned))
+            self.post_message(SolveProgress(p.best_cost, p.elapsed, p.planned, p.plan))
 
         try:
             if mode == "replan":

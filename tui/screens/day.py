@@ -56,7 +56,7 @@ class ExportDialog(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Export the day to a calendar file ({self.stops} events, one per stop)")
+            yield Label(f"Export the day to a calendar file ({self.stops} events: the stops and the break)")
             yield Input(clean(self.path), id="ics-path")
             with Horizontal():
                 yield Button("Write", variant="primary", id="ics-ok")
@@ -303,7 +303,7 @@ class DayScreen(Screen[None]):
             if target is not None:
                 self.write_ics(route, target)
 
-        self.app.push_screen(ExportDialog(path, len(route.stops)), chosen)
+        self.app.push_screen(ExportDialog(path, len(route.stops) + (1 if route.break_start else 0)), chosen)
 
     def write_ics(self, route: DayRoute, target: Path) -> None:
         try:
