@@ -87,7 +87,7 @@ async def test_an_unplanned_emergency_is_first_in_red_with_why_and_counted(sqlit
         await pilot.pause()
         requests = screen.query_one("#request-table", DataTable)
         first = requests.get_row_at(0)
-        assert str(first[1]) == "emergency" and str(first[6]).startswith("UNPLANNED: ")
+        assert str(first[1]) == "EMER" and str(first[6]).startswith("UNPLANNED: ")
         assert str(first[0]) == "due 3h30"  # to its own deadline (12:00 at 08:30), not the 24 h aim
         assert "1 unplanned emergency" in status(screen)
 
@@ -190,6 +190,9 @@ async def test_the_board_at_80x24_stacks_its_panes(sqlite_database: Database) ->
         await pilot.press("v")
         await pilot.pause()
         assert screen.query_one("#proposal", DataTable).region.width >= 70 and requests.region.height == 0
+        await pilot.press("v")
+        await pilot.pause()
+        assert screen.query_one("#unplanned", DataTable).region.height >= 8 and "showing unplanned" in status(screen)
 
 
 def test_short_names_drop_the_company_form_only_when_narrow() -> None:

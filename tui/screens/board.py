@@ -55,6 +55,8 @@ from tui.workers_solve import SEARCH_SECONDS, Planner, RealPlanner, SolveFailed,
 URGENCY_STYLE = {"emergency": "bold red", "high": "dark_orange", "normal": "", "low": "grey50"}
 
 
+#: Urgencies in four cells (the request list's column).
+URGENCY_SHORT = {"emergency": "EMER", "high": "high", "normal": "norm", "low": "low"}
 #: Marks a pinned visit in Stops and on the timeline.
 PIN_MARK = "*"
 #: Below this many columns the board stacks its panes (requests or stops in the top half, `v` switches).
@@ -103,10 +105,15 @@ class BoardScreen(Screen[None]):
     BoardScreen Timeline { height: auto; max-height: 12; }
     BoardScreen #unplanned { height: 7; }
     BoardScreen #progress { height: auto; max-height: 2; background: $boost; padding: 0 1; }
+    BoardScreen #requests { width: 76; }
+    BoardScreen.narrow #requests { width: 1fr; }
     BoardScreen.narrow #right { display: none; }
-    BoardScreen.narrow.show-stops #right { display: block; }
-    BoardScreen.narrow.show-stops #requests { display: none; }
-    BoardScreen.narrow #unplanned { height: 4; }
+    BoardScreen.narrow.pane-stops #right { display: block; }
+    BoardScreen.narrow.pane-stops #requests { display: none; }
+    BoardScreen.narrow #unplanned, BoardScreen.narrow #unplanned-title { display: none; }
+    BoardScreen.narrow.pane-unplanned #top { display: none; }
+    BoardScreen.narrow.pane-unplanned #unplanned, BoardScreen.narrow.pane-unplanned #unplanned-title { display: block; }
+    BoardScreen.narrow.pane-unplanned #unplanned { height: 1fr; }
     BoardScreen.narrow Timeline { max-height: 7; }
     BoardScreen.wide #unplanned { height: 9; }
     BoardScreen.wide Timeline { max-height: 16; }
@@ -127,7 +134,7 @@ class BoardScreen(Screen[None]):
         Binding("g", "go_to_date", "Go to date"),
         Binding("s", "search_time", "Search time", show=False),
         Binding("o", "open_day", "Concierge's day"),
-        Binding("v", "switch_pane", "Requests/Stops"),
+        Binding("v", "switch_pane", "Requests/Stops/Unplanned"),
         Binding("ctrl+n", "new_request", "New request", show=False),
     ]
 
@@ -195,23 +202,35 @@ class BoardScreen(Screen[None]):
         self.set_class(width >= 130, "wide")
         requests = self.query_one("#request-table", DataTable)
         requests.clear(columns=True)
-        if narrow:
-            requests.add_columns("left", "urg", "req", "client", "plan")
-        else:
-            requests.add_columns("time left", "urgency", "req", "client / office", "min", "due", "plan")
+        columns = (("left", 10), ("urg", 4), ("req", 5), ("client", 14), ("plan", None)) if narrow else (
+            ("time left", 10), ("urg", 4), ("req", 5), ("client / office", 18), ("min", 3), ("due", 9), ("plan", None))
+        for label, width in columns:
+            requests.add_column(label, width=width)
         stops = self.query_one("#proposal", DataTable)
         stops.clear(columns=True)
-        stops.add_columns("who", "start", "end", "visit", "client / office", "trv", "change")
+        for label, width in (("who", 3), ("start", 5), ("end", 5), ("visit", 6), ("client / office", 19), ("trv", 3), ("change", None)):
+            stops.add_column(label, width=width)
         unplanned = self.query_one("#unplanned", DataTable)
         unplanned.clear(columns=True)
-        unplanned.add_columns("visit", "urgency", "client", "why")
+        for label, width in (("visit", 6), ("urgency", 9), ("client", 12), ("why", None)):
+            unplanned.add_column(label, width=width)
         return True
 
     def action_switch_pane(self) -> None:
-        """Narrow terminal: show the stops instead of the open requests, or back."""
+        """Narrow terminal: the top half shows the open requests, the stops or the unplanned visits (v cycles)."""
         if self.narrow:
-            self.toggle_class("show-stops")
-            self.query_one("#proposal" if self.has_class("show-stops") else "#request-table", DataTable).focus()
+            if self.has_class("pane-stops"):
+                self.set_class(False, "pane-stops")
+                self.set_class(True, "pane-unplanned")
+                target = "#unplanned"
+            elif self.has_class("pane-unplanned"):
+                self.set_class(False, "pane-unplanned")
+                target = "#request-table"
+            else:
+                self.set_class(True, "pane-stops")
+                target = "#proposal"
+            self.query_one(target, DataTable).focus()
+            self._status()
         else:
             self.query_one("#request-table" if self.query_one("#proposal", DataTable).has_focus else "#proposal", DataTable).focus()
 
@@ -276,8 +295,9 @@ class BoardScreen(Screen[None]):
             if r.visit in urgent:
                 plan_cell = Text(f"UNPLANNED: {urgent[r.visit]}", style="bold red")
             else:
-                plan_cell = cells.get(r.visit) or plain((r.planned or "").split(" ")[0] if not self.narrow else (r.planned or "")[:3])
-            urgency = Text(r.urgency[:3] if self.narrow else r.urgency, style=URGENCY_STYLE.get(r.urgency, ""))
+                parts = (r.planned or "").split(" ")
+                plan_cell = cells.get(r.visit) or plain(f"{parts[0]} {parts[-1]}" if len(parts) == 3 else r.planned or "")
+            urgency = Text(URGENCY_SHORT.get(r.urgency, r.urgency), style=URGENCY_STYLE.get(r.urgency, ""))
             if self.narrow:
                 table.add_row(time_left(r, now), urgency, r.visit, plain(short_name(clean(r.client), 14)), plan_cell, key=r.visit)
             else:
@@ -303,6 +323,9 @@ class BoardScreen(Screen[None]):
             parts.append("Committed: " + summary_text(summarize(snap, plan)))
         else:
             parts.append("Nothing planned for this day yet: p plans it")
+        if self.narrow:
+            shown = "stops" if self.has_class("pane-stops") else ("unplanned" if self.has_class("pane-unplanned") else "requests")
+            parts.append(f"showing {shown} (v switches, ? all keys)")
         text = Text(" · ".join(parts))
         if urgent:
             text.stylize("bold red", len(self.status_note) + (3 if self.status_note else 0),
@@ -368,7 +391,7 @@ class BoardScreen(Screen[None]):
         for u in rows:
             v = snap.visits.get(u.visit)
             table.add_row(u.visit, Text(v.urgency if v else "", style=URGENCY_STYLE.get(v.urgency if v else "", "")),
-                          plain(v.client if v else ""), plain(texts.get(u.visit, "")), key=u.visit)
+                          plain(short_name(clean(v.client), 12) if v else ""), plain(texts.get(u.visit, "")), key=u.visit)
         self.query_one("#unplanned-title", Label).update(f"Unplanned ({len(rows)}) — and why")
 
     # ---- planning in a worker ------------------------------------------------------------------
@@ -707,6 +730,8 @@ class BoardScreen(Screen[None]):
             request_id, urgency = result.request_id, result.urgency
             self.notify(f"Request R{request_id} saved.")
             self.reload()
+            self.status_note = f"R{request_id} ({urgency}) saved"
+            self._status()
             today = self.clock().date()
             with self.database.sessions() as session:
                 planned = is_planned_day(session, today)
