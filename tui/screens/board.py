@@ -263,9 +263,9 @@ class BoardScreen(Screen[None]):
         out: dict[str, Text] = {}
         for v in snap.visits:
             if v in where:
-                out[v] = Text(f"{where[v][0]} {hhmm(where[v][1])}", style="magenta")
+                out[v] = plain(f"{where[v][0]} {hhmm(where[v][1])}", "magenta")
             elif v in texts or any(x.id == v for x in snap.problem.visits):
-                out[v] = Text("out: " + texts.get(v, "not planned"), style="red")
+                out[v] = plain("out: " + texts.get(v, "not planned"), "red")
         return out
 
     def _unplanned_emergencies(self) -> dict[str, str]:
@@ -293,7 +293,7 @@ class BoardScreen(Screen[None]):
         for r in ordered:
             deadline = r.deadline.strftime("%a %H:%M") if r.deadline else ""
             if r.visit in urgent:
-                plan_cell = Text(f"UNPLANNED: {urgent[r.visit]}", style="bold red")
+                plan_cell = plain(f"UNPLANNED: {urgent[r.visit]}", "bold red")
             else:
                 parts = (r.planned or "").split(" ")
                 plan_cell = cells.get(r.visit) or plain(f"{parts[0]} {parts[-1]}" if len(parts) == 3 else r.planned or "")
@@ -326,7 +326,7 @@ class BoardScreen(Screen[None]):
         if self.narrow:
             shown = "stops" if self.has_class("pane-stops") else ("unplanned" if self.has_class("pane-unplanned") else "requests")
             parts.append(f"showing {shown} (v switches, ? all keys)")
-        text = Text(" · ".join(parts))
+        text = plain(" · ".join(parts))
         if urgent:
             text.stylize("bold red", len(self.status_note) + (3 if self.status_note else 0),
                          len(self.status_note) + (3 if self.status_note else 0) + len(parts[1 if self.status_note else 0]))
