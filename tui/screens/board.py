@@ -30,66 +30,35 @@ from data.planning import (
     commit_plan,
     is_planned_day,
     load_day,
-    minutes_of,
     move_visit,
     open_requests,
     plan_with_excluded,
     unplanned_texts,
 )
 from data.planning.offers import offer_into_proposal
+from data.planning.pins import pin_at_once
 from data.planning.summary import PlanSummary, summarize
 from dispatch.errors import DispatchError
-from dispatch.offers import place
 from dispatch.plan import Plan, PlanStatus, Reason, ReasonCode, Unplanned
 from dispatch.replan import Replan
 from dispatch.solve import Progress
 from tui.context import AppContext
 from tui.screens.board_dialogs import DateDialog, MoveDialog, PinDialog, VisitFacts
+from tui.screens.board_view import (
+    NARROW_WIDTH,
+    PIN_MARK,
+    URGENCY_SHORT,
+    URGENCY_STYLE,
+    pinned_ids,
+    timeline_rows,
+    visit_facts,
+)
 from tui.screens.board_words import before_after, hhmm, progress_text, short_name, summary_text, time_left
 from tui.screens.request_form import IntakeResult, RequestFormScreen
 from tui.text import clean, plain
 from tui.widgets.confirm import ConfirmDialog
-from tui.widgets.timeline import Block, Timeline, TimelineRow
+from tui.widgets.timeline import Timeline
 from tui.workers_solve import SEARCH_SECONDS, Planner, RealPlanner, SolveFailed, SolveFinished, SolveProgress
-
-URGENCY_STYLE = {"emergency": "bold red", "high": "dark_orange", "normal": "", "low": "grey50"}
-
-
-#: Urgencies in four cells (the request list's column).
-URGENCY_SHORT = {"emergency": "EMER", "high": "high", "normal": "norm", "low": "low"}
-#: Marks a pinned visit in Stops and on the timeline.
-PIN_MARK = "*"
-#: Below this many columns the board stacks its panes (requests or stops in the top half, `v` switches).
-NARROW_WIDTH = 110
-
-
-def pinned_ids(snapshot: DaySnapshot) -> frozenset[str]:
-    return frozenset(v.id for v in snapshot.problem.visits if v.pinned is not None)
-
-
-def timeline_rows(snapshot: DaySnapshot, plan: Plan | None, moved: frozenset[str] = frozenset()) -> tuple[TimelineRow, ...]:
-    """One row per working concierge from a plan (proposal or committed); pinned visits carry `PIN_MARK`."""
-    pins = pinned_ids(snapshot)
-    routes = {r.concierge: r for r in plan.routes} if plan is not None else {}
-    fixed = {v.id: v.status.value for v in snapshot.problem.visits if v.status.value != "open"}
-    rows = []
-    for c in snapshot.problem.concierges:
-        info = snapshot.concierges[c.id]
-        blocks: list[Block] = []
-        r = routes.get(c.id)
-        if r is not None:
-            for s in r.stops:
-                if s.travel_seconds:
-                    blocks.append(Block("travel", (s.arrival - s.travel_seconds) // 60, s.arrival // 60))
-                v = snapshot.visits.get(s.visit)
-                style = fixed.get(s.visit) or ("moved" if s.visit in moved else (v.urgency if v else "normal"))
-                blocks.append(Block("visit", s.start // 60, s.end // 60, (PIN_MARK if s.visit in pins else "") + s.visit, style))
-            if r.break_start is not None and r.break_end is not None:
-                blocks.append(Block("break", r.break_start // 60, r.break_end // 60))
-        busy = sum(b.end - b.start for b in blocks if b.kind == "visit")
-        free = max(0, c.shift_end - c.shift_start - busy - sum(b.end - b.start for b in blocks if b.kind != "visit"))
-        rows.append(TimelineRow(f"{c.id} {info.name}", tuple(blocks), f"free {free // 60}h{free % 60:02d}"))
-    return tuple(rows)
 
 
 class BoardScreen(Screen[None]):
@@ -202,18 +171,21 @@ class BoardScreen(Screen[None]):
         self.set_class(width >= 130, "wide")
         requests = self.query_one("#request-table", DataTable)
         requests.clear(columns=True)
-        columns = (("left", 10), ("urg", 4), ("req", 5), ("client", 14), ("plan", None)) if narrow else (
+        columns: tuple[tuple[str, int | None], ...] = (("left", 10), ("urg", 4), ("req", 5), ("client", 14), ("plan", None)) if narrow else (
             ("time left", 10), ("urg", 4), ("req", 5), ("client / office", 18), ("min", 3), ("due", 9), ("plan", None))
-        for label, width in columns:
-            requests.add_column(label, width=width)
+        for name, cells in columns:
+            requests.add_column(name, width=cells)
         stops = self.query_one("#proposal", DataTable)
         stops.clear(columns=True)
-        for label, width in (("who", 3), ("start", 5), ("end", 5), ("visit", 6), ("client / office", 19), ("trv", 3), ("change", None)):
-            stops.add_column(label, width=width)
+        stop_columns: tuple[tuple[str, int | None], ...] = (
+            ("who", 3), ("start", 5), ("end", 5), ("visit", 6), ("client / office", 19), ("trv", 3), ("change", None))
+        for name, cells in stop_columns:
+            stops.add_column(name, width=cells)
         unplanned = self.query_one("#unplanned", DataTable)
         unplanned.clear(columns=True)
-        for label, width in (("visit", 6), ("urgency", 9), ("client", 12), ("why", None)):
-            unplanned.add_column(label, width=width)
+        unplanned_columns: tuple[tuple[str, int | None], ...] = (("visit", 6), ("urgency", 9), ("client", 12), ("why", None))
+        for name, cells in unplanned_columns:
+            unplanned.add_column(name, width=cells)
         return True
 
     def action_switch_pane(self) -> None:
@@ -549,40 +521,19 @@ class BoardScreen(Screen[None]):
         self.app.push_screen(PinDialog(self._facts(visit), self._concierges(), current), done)
 
     def _pin_at_once(self, visit: str, concierge: str | None, minute: int | None) -> bool:
-        """A pin to a concierge and a time shows at once: the visit is inserted there into the shown plan
-        (no search). False when an insertion cannot place it (the next plan honours the pin)."""
+        """Show the pin's effect now by insertion (`data.planning.pins`); False: the next plan honours it."""
         snap = self.snapshot
-        plan = self.proposal or (snap.committed if snap is not None else None)
-        if snap is None or plan is None or concierge is None or minute is None:
+        if snap is None:
             return False
-        now = self.clock()
-        start = minutes_of(snap.date, now) if snap.date == now.date() else 0
-        if snap.date < now.date():
+        placed = pin_at_once(snap, self.proposal or snap.committed, visit, concierge, minute, self.clock())
+        if placed is None:
             return False
-        try:
-            result = place(snap.problem, plan, snap.problem.visit(visit), concierge, minute, start)
-        except (DataError, DispatchError, KeyError, ValueError):
-            return False
-        if not result.offers:
-            return False
-        self.proposal = result.offers[0].replan.plan
-        self.replan_result = result.offers[0].replan
+        self.proposal, self.replan_result = placed.plan, placed
         return True
 
     def _facts(self, visit: str) -> VisitFacts:
-        """What the pin and move dialogs show about a visit."""
         assert self.snapshot is not None
-        info = self.snapshot.visits.get(visit)
-        problem_visit = next((v for v in self.snapshot.problem.visits if v.id == visit), None)
-        window = ""
-        if problem_visit is not None and problem_visit.windows:
-            w = problem_visit.windows[0]
-            window = f"start {w.start // 60:02d}:{w.start % 60:02d}–{w.end // 60:02d}:{w.end % 60:02d}"
-        plan = self.proposal or self.snapshot.committed
-        at = plan.assignment().get(visit) if plan is not None else None
-        where = f"{at[0]} {hhmm(at[1])}" if at else "not planned"
-        return VisitFacts(visit, info.client if info else "", info.office if info else "", info.urgency if info else "",
-                          problem_visit.duration if problem_visit is not None else 0, window, where)
+        return visit_facts(self.snapshot, self.proposal or self.snapshot.committed, visit)
 
     def action_move(self) -> None:
         visit = self._selected_visit()
