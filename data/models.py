@@ -284,6 +284,32 @@ class Visit(Versioned, Base):
     concierge: Mapped[Concierge] = relationship()
 
 
+class PlanRoute(Versioned, Base):
+    """A concierge's committed route on one date beyond its visits: when they leave and are back, the
+    way home, and the break the plan gave them (None: no break that day). Written by a commit together
+    with the visit rows, so the committed day reads exactly as it was proposed."""
+
+    __tablename__ = "plan_route"
+    __table_args__ = (
+        UniqueConstraint("concierge_id", "date", name="uq_plan_route_concierge_date"),
+        CheckConstraint("returns_at >= departs_at", name="returns_after_departure"),
+        CheckConstraint("(break_start IS NULL) = (break_end IS NULL)", name="break_whole"),
+        CheckConstraint("break_end >= break_start", name="break_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concierge_id: Mapped[int] = mapped_column(ForeignKey("concierge.id"), index=True)
+    date: Mapped[dt.date] = mapped_column(index=True)
+    departs_at: Mapped[dt.datetime]
+    returns_at: Mapped[dt.datetime]
+    return_travel_seconds: Mapped[int] = mapped_column(default=0)
+    return_travel_meters: Mapped[int] = mapped_column(default=0)
+    break_start: Mapped[dt.datetime | None]
+    break_end: Mapped[dt.datetime | None]
+
+    concierge: Mapped[Concierge] = relationship()
+
+
 class Incident(Versioned, Base):
     """A support contact under an incident-based plan; level and fee are computed by `pricing`."""
 

@@ -21,7 +21,7 @@ from data.errors import ConflictError, NotFoundError, ValidationError
 from data.fields import shown
 from data.fields import text as checked_text
 from data.locks import check_visit_editable
-from data.models import Client, Concierge, Office, Seat, Visit, VisitRequest
+from data.models import Client, Concierge, Office, PlanRoute, Seat, Visit, VisitRequest
 
 #: A routine visit of at most this many estimated minutes is a minor task: the slip may be skipped.
 MINOR_TASK_MINUTES = 30
@@ -82,6 +82,9 @@ class DayRoute:
     home_lon: float
     stops: tuple[RouteStop, ...]
     phone: str | None = None
+    break_start: dt.datetime | None = None
+    """The break the committed plan gives them (None: no break stored for the day)."""
+    break_end: dt.datetime | None = None
 
     @property
     def travel_seconds(self) -> int:
@@ -139,7 +142,9 @@ def concierge_day(session: Session, who: str, day: dt.date) -> DayRoute:
         .order_by(Visit.planned_start, Visit.sequence)
     )
     stops = tuple(_stop(v) for v in rows)
-    return DayRoute(c.code, c.name, day, c.home_address, c.home_lat, c.home_lon, stops, c.phone)
+    plan = session.scalars(select(PlanRoute).where(PlanRoute.concierge_id == c.id, PlanRoute.date == day)).first()
+    brk = (plan.break_start, plan.break_end) if plan is not None and stops else (None, None)
+    return DayRoute(c.code, c.name, day, c.home_address, c.home_lat, c.home_lon, stops, c.phone, *brk)
 
 
 def _contact(client: Client) -> str:
@@ -236,6 +241,7 @@ def route_json(route: DayRoute) -> dict[str, Any]:
         "date": route.date.isoformat(),
         "home": {"address": route.home_address, "lat": route.home_lat, "lon": route.home_lon},
         "travel_seconds": route.travel_seconds,
+        "break": {"start": iso(route.break_start), "end": iso(route.break_end)} if route.break_start is not None else None,
         "stops": [
             {
                 "visit": s.visit_id,
@@ -269,7 +275,11 @@ def route_text(route: DayRoute) -> str:
              f"travel {route.travel_seconds // 60} min"]
     if not route.stops:
         lines.append("  no visits planned")
+    brk = route.break_start
     for k, s in enumerate(route.stops, 1):
+        if brk is not None and route.break_end is not None and brk <= s.arrival:
+            lines.append(f"   break {_hhmm(brk)}–{_hhmm(route.break_end)}")
+            brk = None
         state = {"in_progress": " [on site]", "done": " [done]"}.get(s.status, "")
         lines.append(f"{k}. {_hhmm(s.arrival)}–{_hhmm(s.end)}  {s.client} {s.office}{state}  ({s.urgency}, travel {s.travel_minutes} min)")
         lines.append(f"   {s.address}")
@@ -277,6 +287,8 @@ def route_text(route: DayRoute) -> str:
             lines.append(f"   contact: {s.contact}")
         lines.append(f"   request: {s.request}")
         lines.append(f"   seats: {s.seats}")
+    if brk is not None and route.break_end is not None:
+        lines.append(f"   break {_hhmm(brk)}–{_hhmm(route.break_end)}")
     return "\n".join(lines) + "\n"
 
 
@@ -303,6 +315,15 @@ def route_ics(route: DayRoute) -> bytes:
                    s.request, f"Contact: {s.contact}" if s.contact else "", f"Seats: {s.seats}",
                    f"Travel from previous stop: {s.travel_minutes} min"]
         ev.add("description", "\n".join(d for d in details if d))
+        cal.add_component(ev)
+    if route.break_start is not None and route.break_end is not None:
+        ev = Event()
+        ev.add("uid", f"break-{route.concierge}-{route.date.isoformat()}@concierge-desk")
+        ev.add("dtstamp", stamp)
+        ev.add("dtstart", localize(route.break_start))
+        ev.add("dtend", localize(route.break_end))
+        ev.add("summary", "Break")
+        ev.add("transp", "OPAQUE")
         cal.add_component(ev)
     if hasattr(cal, "add_missing_timezones"):
         cal.add_missing_timezones()  # a VTIMEZONE for the business zone, so every calendar app reads the times

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from dispatch.costs import ArcCost
 from dispatch.errors import DispatchError
+from dispatch.plan import Plan
 
 #: The longest search a caller may ask for (seconds): a day's plan, not a batch job.
 MAX_TIME_LIMIT = 24 * 3600.0
@@ -71,12 +72,15 @@ class SolveParams:
 
 @dataclass(frozen=True)
 class Progress:
-    """Reported at each improving solution: objective value, seconds since the start, visits planned."""
+    """Reported at each improving solution: objective value, seconds since the start, visits planned, and
+    the plan itself (times and unplanned visits, reasons not yet worded) so a caller can show it in its
+    own words; None where a caller-facing plan is not at hand."""
 
     best_cost: int
     elapsed: float
     planned: int
     worker: int = 0
+    plan: Plan | None = None
 
 
 StopFn = Callable[[], bool]

@@ -22,7 +22,7 @@ from dispatch.engines.base import Engine, Job, Routes
 from dispatch.engines.lns.loop import Lns
 from dispatch.errors import DispatchError
 from dispatch.evaluate import Evaluator
-from dispatch.params import Progress, ProgressFn, SolveParams, StopFn
+from dispatch.params import SolveParams, StopFn
 
 ENGINES: dict[str, Engine] = {"lns": lns_engine.search, "ortools": ortools_engine.search, "pyvrp": pyvrp_engine.search}
 #: Share of a worker's remaining time an engine gets when another follows it ("pyvrp+lns", "lns+ortools").
@@ -32,6 +32,10 @@ LNS_ITERATIONS_PER_SOLUTION = 10
 PYVRP_ITERATIONS_PER_SOLUTION = 20
 #: Progress reports from a worker, at most this often (seconds).
 REPORT_EVERY = 0.25
+#: A worker's report of better routes: (objective, routes).
+Report = Callable[[int, Routes], None]
+#: The portfolio's report to the caller: (objective, routes, worker).
+ProgressReport = Callable[[int, Routes, int], None]
 #: After a cancel, how long the parent waits for the workers' best plans (seconds).
 CANCEL_GRACE_SECONDS = 0.8
 
@@ -50,7 +54,7 @@ class Context:
 class Best:
     """The best routes a worker has seen, by the evaluator; reports improvements (throttled)."""
 
-    def __init__(self, ev: Evaluator, routes: Routes, report: Callable[[int, int], None] | None) -> None:
+    def __init__(self, ev: Evaluator, routes: Routes, report: Report | None) -> None:
         self.ev = ev
         self.routes = routes
         self.total = ev.total(routes)
@@ -75,12 +79,10 @@ class Best:
         if total < self.total:
             self.routes, self.total = routes, total
             if self.report is not None:
-                self.report(total, sum(len(r) for r in routes))
+                self.report(total, routes)
 
 
-def run_worker(
-    ctx: Context, worker: int, recipe: str, deadline: float, should_stop: StopFn | None, report: Callable[[int, int], None] | None
-) -> Best:
+def run_worker(ctx: Context, worker: int, recipe: str, deadline: float, should_stop: StopFn | None, report: Report | None) -> Best:
     """Run the engines of `recipe` ("lns", "pyvrp+lns", ...) one after the other until `deadline`."""
     params = ctx.params
     best = Best(ctx.ev, ctx.start, report)
@@ -111,8 +113,8 @@ def run_worker(
 
 def _child(ctx: Context, worker: int, recipe: str, deadline: float, stop: Any, out: Any) -> None:
     """A portfolio worker process: run its recipe, send progress and its best routes."""
-    def report(total: int, planned: int) -> None:
-        out.put(("progress", worker, total, planned))
+    def report(total: int, routes: Routes) -> None:
+        out.put(("progress", worker, total, [list(r) for r in routes]))
 
     try:
         best = run_worker(ctx, worker, recipe, deadline, stop.is_set, report)
@@ -122,10 +124,10 @@ def _child(ctx: Context, worker: int, recipe: str, deadline: float, stop: Any, o
 
 
 def run_portfolio(
-    ctx: Context, recipes: list[str], deadline: float, should_stop: StopFn | None, on_progress: ProgressFn | None, t0: float
+    ctx: Context, recipes: list[str], deadline: float, should_stop: StopFn | None, report: ProgressReport | None
 ) -> tuple[Routes, bool]:
     """One child process per recipe; returns the best routes handed in (the construction if none) and
-    whether the caller cancelled."""
+    whether the caller cancelled. `report(total, routes, worker)` hears of each better plan."""
     mp: Any = multiprocessing.get_context("fork" if _fork_safe() else "spawn")
     stop = mp.Event()
     out = mp.Queue()
@@ -152,9 +154,9 @@ def run_portfolio(
                 continue
             kind, worker = msg[0], msg[1]
             if kind == "progress":
-                if msg[2] < reported and on_progress is not None:
+                if msg[2] < reported and report is not None:
                     reported = msg[2]
-                    on_progress(Progress(msg[2], time.monotonic() - t0, msg[3], worker))
+                    report(msg[2], msg[3], worker)
             elif kind == "done":
                 done.add(worker)
                 if msg[3] < best_total:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dispatch.check import _check_route, problem_legs
+from dispatch.check import Leg, _check_route, problem_legs
 from dispatch.construct import insert
 from dispatch.costs import unplanned_penalty
 from dispatch.evaluate import Evaluator
@@ -128,13 +128,15 @@ def replan(
     params: SolveParams = REPLAN_PARAMS,
     should_stop: StopFn | None = None,
     on_progress: ProgressFn | None = None,
+    insert_only: bool = False,
 ) -> Replan:
     """Re-plan the rest of the day at minute `now`. `problem` holds all visits (committed and new);
-    `positions` optionally overrides where concierges are now."""
+    `positions` optionally overrides where concierges are now. `insert_only`: never fall back to a search
+    (a visit insertion cannot place stays unplanned), for an answer in a blink (e.g. a pin's effect)."""
     t0 = time.monotonic()
     sub, fixed = freeze(problem, committed, now, positions)
     old = committed.assignment()
-    subplan = _insert(sub, committed, old, t0)
+    subplan = _insert(sub, committed, old, t0, give_up=not insert_only)
     if subplan is None:
         sub_ids = {v.id for v in sub.visits}
         hint = [[s.visit for s in r.stops if s.visit in sub_ids] for r in _routes_in_order(committed, sub)]
@@ -142,7 +144,7 @@ def replan(
         quiet = dataclasses.replace(params, explain=False)  # cheap reasons below: relaxed re-solves would take seconds
         subplan = solve(sub, quiet, should_stop=should_stop, on_progress=on_progress, initial_routes=hint, previous=previous)
     elif on_progress is not None:
-        on_progress(Progress(int(subplan.cost["total"]), time.monotonic() - t0, subplan.planned))
+        on_progress(Progress(int(subplan.cost["total"]), time.monotonic() - t0, subplan.planned, plan=subplan))
     if params.explain and subplan.unplanned and any(u.reason.code is ReasonCode.NOT_SEARCHED for u in subplan.unplanned):
         from dispatch.explain import explain_unplanned
 
@@ -150,9 +152,9 @@ def replan(
     return _assemble(committed, sub, fixed, subplan, old)
 
 
-def _insert(sub: DispatchProblem, committed: Plan, old: Mapping[str, tuple[str, int]], t0: float) -> Plan | None:
+def _insert(sub: DispatchProblem, committed: Plan, old: Mapping[str, tuple[str, int]], t0: float, give_up: bool = True) -> Plan | None:
     """Keep committed routes, insert the rest at the cheapest feasible positions; None if a new emergency or
-    required visit does not fit (the caller then searches)."""
+    required visit does not fit and `give_up` (the caller then searches)."""
     ev = Evaluator(sub)
     pos = {v.id: k for k, v in enumerate(sub.visits)}
     routes = [[pos[s.visit] for s in r.stops if s.visit in pos] for r in _routes_in_order(committed, sub)]
@@ -169,7 +171,7 @@ def _insert(sub: DispatchProblem, committed: Plan, old: Mapping[str, tuple[str, 
     built, left = insert(ev, routes, todo, eject=True, disruption=True)
     # a new emergency or required visit left out: a search may do better, unless it is impossible anyway
     urgent = [k for k in left if (sub.visits[k].urgency is Urgency.EMERGENCY and sub.visits[k].id not in old) or sub.visits[k].required]
-    if any(cheap_reason(sub, sub.visits[k], ev) is None for k in urgent):
+    if give_up and any(cheap_reason(sub, sub.visits[k], ev) is None for k in urgent):
         return None
     keep: dict[int, Route] = {}
     for v, (c, seq) in enumerate(zip(sub.concierges, built, strict=True)):
@@ -187,8 +189,9 @@ def _insert(sub: DispatchProblem, committed: Plan, old: Mapping[str, tuple[str, 
     return dataclasses.replace(plan, unplanned=unplanned)
 
 
-def _verbatim(sub: DispatchProblem, v: int, before: Route, seq: list[int]) -> Route | None:
-    """The committed route's open part, unchanged, if it has the same visits and still checks out."""
+def _verbatim(sub: DispatchProblem, v: int, before: Route, seq: list[int], leg: Leg | None = None) -> Route | None:
+    """The committed route's open part, unchanged, if it has the same visits and still checks out (travel
+    from `leg`, default the problem's own)."""
     ids = [sub.visits[k].id for k in seq]
     stops = tuple(s for s in before.stops if s.visit in set(ids))
     if [s.visit for s in stops] != ids:
@@ -203,7 +206,7 @@ def _verbatim(sub: DispatchProblem, v: int, before: Route, seq: list[int]) -> Ro
     if before.break_start is not None and (c.break_ is None or before.break_start < start):
         route = dataclasses.replace(route, break_start=None, break_end=None)
     errors: list[str] = []
-    _check_route(sub, route, problem_legs(sub), errors)
+    _check_route(sub, route, leg or problem_legs(sub), errors)
     return route if not errors else None
 
 
@@ -219,7 +222,7 @@ def _assemble(committed: Plan, sub: DispatchProblem, fixed: dict[str, list[Stop]
             if not r.stops:
                 r = dataclasses.replace(r, start=keep[-1].end, end=keep[-1].end + r.return_seconds)
             r = dataclasses.replace(r, stops=keep + r.stops, start=start)
-        routes.append(r)
+        routes.append(_keep_taken_break(r, _route(committed, r.concierge)))
     plan = dataclasses.replace(subplan, routes=tuple(routes))
     new = plan.assignment()
     moves = []
@@ -232,6 +235,17 @@ def _assemble(committed: Plan, sub: DispatchProblem, fixed: dict[str, list[Stop]
     changed = tuple(r.concierge for r in plan.routes if [s.visit for s in r.stops] != [s.visit for s in _route(committed, r.concierge).stops])
     inserted = tuple(vid for vid in new if vid not in old)
     return Replan(plan, sub, subplan, tuple(moves), changed, inserted)
+
+
+def _keep_taken_break(route: Route, before: Route) -> Route:
+    """A committed break the open part no longer plans (taken before now, or before a stop that stays) is
+    still part of the day: the re-planned route keeps it where no stop overlaps it."""
+    if route.break_start is not None or before.break_start is None or before.break_end is None or not route.stops:
+        return route
+    b0, b1 = before.break_start, before.break_end
+    if any(s.start < b1 and b0 < s.end for s in route.stops):
+        return route
+    return dataclasses.replace(route, break_start=b0, break_end=b1)
 
 
 def _route(plan: Plan, concierge: str) -> Route:

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 
 from dispatch.construct import first_solution, insertion_order
 from dispatch.engines import pyvrp as pyvrp_engine
+from dispatch.engines.base import Routes
 from dispatch.engines.lns.loop import Lns
 from dispatch.errors import DispatchError
 from dispatch.evaluate import Evaluator
@@ -89,8 +90,14 @@ def solve(
         start = lns.fill(ev.repair([[pos[i] for i in r if i in pos] for r in initial_routes]), insertion_order(ev))
     else:
         start = first_solution(ev, lns)
-    if on_progress is not None:
-        on_progress(Progress(ev.total(start), time.monotonic() - t0, sum(map(len, start))))
+
+    def report(total: int, routes: Routes, worker: int = 0) -> None:
+        if on_progress is not None:
+            elapsed = time.monotonic() - t0
+            plan = ev.plan(routes, PlanStatus.FEASIBLE, elapsed)
+            on_progress(Progress(total, elapsed, plan.planned, worker, plan))
+
+    report(ev.total(start), start)
     options: dict[str, object] = {}
     if previous is not None:
         options["previous"] = {vid: (problem.concierge_index(c), m) for vid, (c, m) in previous.items() if vid in pos}
@@ -100,14 +107,10 @@ def solve(
         warm_up()  # the LNS kernels compiled (or loaded from the cache) once here, not in every worker
     deadline = t0 + params.time_limit - _reserve(params, len(problem.visits))
     if params.workers == 1:
-        def report(total: int, planned: int) -> None:
-            if on_progress is not None:
-                on_progress(Progress(total, time.monotonic() - t0, planned))
-
         routes = run_worker(ctx, 0, plan_recipes[0], deadline, should_stop, report).routes
         cancelled = should_stop is not None and should_stop()
     else:
-        routes, cancelled = run_portfolio(ctx, plan_recipes, deadline, should_stop, on_progress, t0)
+        routes, cancelled = run_portfolio(ctx, plan_recipes, deadline, should_stop, report)
     status = PlanStatus.CANCELLED if cancelled else PlanStatus.FEASIBLE
     plan = ev.plan(routes, status, time.monotonic() - t0)
     if cancelled:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from access_pg import PASSWORD, PgDesk, make_owner_and_database, pg_desk_fixture, run_cli  # noqa: F401  (the pg_desk fixture)
 from alembic import command
 
+from data.access.matrix import ROW_SCOPES
 from data.db import alembic_config, current_revision, make_engine
 
 
@@ -99,7 +100,7 @@ def test_downgrade_removes_exactly_what_the_upgrade_created(training: PgDesk) ->
             }
 
     up = state()
-    assert up["groups"] and up["schema"] and up["policies"] and up["row security"] == 7
+    assert up["groups"] and up["schema"] and up["policies"] and up["row security"] == len(ROW_SCOPES)
     assert (up["public connect"], up["login reads clients"], up["login exists"]) == (False, True, 1)
     command.downgrade(alembic_config(owner), "0002")
     assert current_revision(owner) == "0002"

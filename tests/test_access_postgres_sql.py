@@ -42,6 +42,9 @@ SQL_PROBES: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("read incident history", "SELECT count(description) FROM incident", ALL),
     ("read visits", "SELECT count(*) FROM visit", ALL),
     ("read visit requests", "SELECT count(*) FROM visit_request", ALL),
+    ("read committed routes and breaks", "SELECT count(*) FROM plan_route", ALL),
+    ("move a committed break", "UPDATE plan_route SET break_start = break_start", OFFICE),
+    ("remove a committed route", "DELETE FROM plan_route", OFFICE),
     ("read clients", "SELECT count(*) FROM client", ALL),
     ("read offices", "SELECT count(*) FROM office", ALL),
     ("read seats", "SELECT count(*) FROM seat", ALL),
@@ -152,6 +155,16 @@ def test_concierge_sees_only_their_own_visits(logins: dict[str, sa.Engine], fact
     superuser.dispose()
     assert {c for _, c in seen} == {facts.k01}
     assert {v for v, _ in seen} == k01_visits and facts.other not in k01_visits
+
+
+def test_concierge_sees_only_their_own_committed_routes_and_breaks(logins: dict[str, sa.Engine], facts: Facts) -> None:
+    """`SELECT ... FROM plan_route` as k01: K01's committed route and break of the planned day, no one else's."""
+    with logins["k01"].connect() as conn:
+        seen = conn.execute(sa.text("SELECT concierge_id, break_start FROM plan_route")).all()
+    with logins["dispatcher"].connect() as conn:
+        everyone = {c for (c,) in conn.execute(sa.text("SELECT concierge_id FROM plan_route"))}
+    assert {facts.k01, facts.k02} <= everyone  # the desk's committed day has both
+    assert seen and {c for c, _ in seen} == {facts.k01} and all(b is not None for _, b in seen)
 
 
 def test_concierge_sees_only_the_clients_they_serve(logins: dict[str, sa.Engine], facts: Facts) -> None:

@@ -60,7 +60,7 @@ def test_concierges_have_no_access_at_all_to_money(table: str) -> None:
 def test_concierges_read_only_scoped_or_open_tables() -> None:
     """Every table a concierge may read is narrowed to their own rows or holds nothing confidential."""
     assert set(table_privileges("concierge")) <= set(ROW_SCOPES) | OPEN_TABLES
-    assert set(ROW_SCOPES) == {"visit", "visit_request", "client", "office", "seat", "incident", "concierge"}
+    assert set(ROW_SCOPES) == {"visit", "plan_route", "visit_request", "client", "office", "seat", "incident", "concierge"}
 
 
 def test_concierges_change_only_the_work_slip_of_their_own_visits() -> None:

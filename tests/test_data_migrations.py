@@ -96,3 +96,38 @@ def test_upgrade_refuses_two_running_contracts_already_stored(empty_engine: sa.E
     with pytest.raises(DatabaseError, match=r"client C1: contracts 1 and 2"):
         upgrade(empty_engine)
     assert current_revision(empty_engine) == "0001"
+
+
+def test_0004_adds_the_committed_route_with_its_break_and_takes_it_back(empty_engine: sa.Engine) -> None:
+    """0003 → 0004: a committed day keeps each concierge's break (one row per concierge and date, a break
+    whole or absent); 0004 → 0003 drops only that table, the visits stay."""
+    upgrade(empty_engine, "0003")
+    with empty_engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO concierge (id, code, name, home_address, home_lat, home_lon, skills, working_days, shift_start, "
+            "shift_end, max_visits, travel_profile, active, version) VALUES (1, 'K01', '佐々木', '東京都', 35.6, 139.7, '[]', "
+            "'[0]', '09:00:00', '18:00:00', 8, 'tokyo_rail', true, 1)"
+        ))
+    upgrade(empty_engine, "0004")
+    assert current_revision(empty_engine) == "0004"
+    insert = (
+        "INSERT INTO plan_route (concierge_id, date, departs_at, returns_at, return_travel_seconds, return_travel_meters, "
+        "break_start, break_end, version) VALUES (1, :day, :leave, :back, 600, 4000, :b0, :b1, 1)"
+    )
+    day = dt.date(2026, 11, 26)
+    at = {"day": day, "leave": dt.datetime(2026, 11, 26, 9, 0), "back": dt.datetime(2026, 11, 26, 17, 30)}
+    with empty_engine.begin() as conn:
+        conn.execute(sa.text(insert), {**at, "b0": dt.datetime(2026, 11, 26, 12, 0), "b1": dt.datetime(2026, 11, 26, 13, 0)})
+    with empty_engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM plan_route WHERE break_end > break_start")).scalar_one() == 1
+    with pytest.raises(sa.exc.IntegrityError), empty_engine.begin() as conn:  # one route per concierge and date
+        conn.execute(sa.text(insert), {**at, "b0": None, "b1": None})
+    with pytest.raises(sa.exc.IntegrityError), empty_engine.begin() as conn:  # a break has a start and an end
+        conn.execute(sa.text(insert), {**at, "day": day + dt.timedelta(days=1), "b0": dt.datetime(2026, 11, 27, 12), "b1": None})
+    _downgrade(empty_engine, "0003")
+    assert current_revision(empty_engine) == "0003"
+    with empty_engine.connect() as conn:
+        assert "plan_route" not in sa.inspect(conn).get_table_names()
+        assert conn.execute(sa.text("SELECT count(*) FROM concierge")).scalar_one() == 1
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == SCHEMA_HEAD

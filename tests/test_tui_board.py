@@ -102,7 +102,9 @@ async def test_cancel_a_running_plan_keeps_the_board_responsive(sqlite_database:
         assert planner.started.wait(5)
         await pilot.pause(0.6)
         assert screen.running
-        assert "best cost 123,456" in str(screen.query_one("#progress", Static).render())
+        progress = str(screen.query_one("#progress", Static).render())
+        assert "best so far:" in progress and "planned (" in progress and "travel" in progress and "still improving" in progress
+        assert "123,456" not in progress and "cost" not in progress  # the dispatcher's words, not the objective
         await pilot.press("down", "down")  # the board answers keys during the solve
         assert screen.query_one("#request-table", DataTable).cursor_row == 2
         await pilot.press("x")
@@ -311,7 +313,7 @@ async def test_after_commit_o_opens_the_concierges_day_and_e_exports_it(sqlite_d
         await pilot.pause()
         assert app.screen is screen
     events = icalendar.Calendar.from_ical((tmp_path / "K01-2026-11-26.ics").read_bytes()).walk("VEVENT")
-    assert len(events) == 4
+    assert len(events) == 5 and [str(e.get("summary")) for e in events].count("Break") == 1  # 4 stops and the committed lunch
 
 
 async def test_go_to_a_chosen_date_and_back(sqlite_database: Database) -> None:

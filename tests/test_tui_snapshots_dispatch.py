@@ -56,6 +56,28 @@ class TestBoard:
         assert snap_compare(board_app(sqlite_database), terminal_size=SIZE, run_before=plan_day)
 
 
+def with_emergency(database: Database) -> None:
+    """K01's committed Thursday and an emergency received at 08:10 that no plan holds yet."""
+    ids = build(database)
+    with database.transaction() as s:
+        s.add(VisitRequest(client_id=ids["c1"], office_id=ids["o1"], received_at=at(8, 10), urgency="emergency",
+                           deadline=at(12), estimated_minutes=60, description="サーバ停止"))
+
+
+class TestBoardSizes:
+    """Issue 12: the board at the smallest terminal we support and at a roomy one."""
+
+    def test_board_80x24(self, snap_compare: Any, sqlite_database: Database) -> None:
+        """80×24: panes stacked (requests on top, v switches), the unplanned emergency first in red, status line counts it."""
+        with_emergency(sqlite_database)
+        assert snap_compare(board_app(sqlite_database), terminal_size=(80, 24))
+
+    def test_board_140x45_proposal(self, snap_compare: Any, sqlite_database: Database) -> None:
+        """140×45 after p: requests with the plan column, stops, every concierge's timeline with breaks, the summary."""
+        with_emergency(sqlite_database)
+        assert snap_compare(board_app(sqlite_database), terminal_size=(140, 45), run_before=plan_day)
+
+
 class TestDay:
     def test_day_of_k01(self, snap_compare: Any, sqlite_database: Database) -> None:
         """K01's Thursday: three stops, the first in detail, the route map."""

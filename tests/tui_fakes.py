@@ -79,7 +79,7 @@ class FakePlanner:
     def plan(self, snapshot: DaySnapshot, *, should_stop: Callable[[], bool], on_progress: Callable[[Progress], None]) -> Plan:
         self.calls.append("plan")
         self.started.set()
-        on_progress(Progress(123_456, 0.2, 1))
+        on_progress(Progress(123_456, 0.2, 1, plan=greedy_plan(snapshot)))
         while not self.cue.is_set():
             if should_stop():
                 return greedy_plan(snapshot, PlanStatus.CANCELLED)

@@ -158,6 +158,14 @@ class ConciergeApp(App[None]):
     def action_go_back(self) -> None:
         self.pop_screen()
 
+    async def action_quit(self) -> None:
+        """Quit (Ctrl+Q); a screen holding unsaved work (the board's proposal) asks first."""
+        for screen in reversed(self.screen_stack):
+            ask = getattr(screen, "ask_before_quit", None)
+            if callable(ask) and ask(self.exit):
+                return
+        self.exit()
+
     # -- keys and looks ---------------------------------------------------------------------------
     def action_show_keys(self) -> None:
         from tui.screens.help import HelpScreen

@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tui.commands.geocode",
     "tui.commands.plan",
     "tui.commands.plan_db",
+    "tui.commands.offer",
     "tui.commands.incident",
     "tui.commands.billing",
     "tui.commands.route",

@@ -50,6 +50,7 @@ _MY_ID = f"(SELECT {ACCESS_SCHEMA}.my_concierge_id())"
 _SERVED = f"(SELECT {ACCESS_SCHEMA}.served_client_ids())"
 SCOPE_SQL: dict[tuple[str, str], str] = {
     ("visit", "own"): f"concierge_id = {_MY_ID}",
+    ("plan_route", "own"): f"concierge_id = {_MY_ID}",
     ("concierge", "own"): f"id = {_MY_ID}",
     ("visit_request", "own"): f"id IN (SELECT v.request_id FROM {{data}}.visit v WHERE v.concierge_id = {_MY_ID})",
     ("visit_request", "served"): f"client_id IN {_SERVED}",

@@ -157,9 +157,14 @@ CAPABILITIES: tuple[Capability, ...] = (
         "board", "the dispatch board", OFFICE_STAFF,
         (
             *read("client", "office", "seat", "concierge", "contract", "closed_month"),
-            *write("visit"), *write("visit_request", delete=False),
+            *write("visit", "plan_route"), *write("visit_request", delete=False),
         ),
         "plan and re-plan days, pin and move visits, commit plans",
+    ),
+    Capability(
+        "offers", "slot offers", OFFICE_STAFF,
+        read("client", "office", "seat", "concierge", "contract", "visit_request", "visit"),
+        "the best slots (concierge, start, what moves) for a request at intake (`concierge offer`)", plural=True,
     ),
     Capability(
         "requests", "visit requests", OFFICE_STAFF,
@@ -168,7 +173,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     ),
     Capability(
         "day", "concierges' days", ALL,
-        read("visit", "visit_request", "client", "office", "seat", "concierge"),
+        read("visit", "plan_route", "visit_request", "client", "office", "seat", "concierge"),
         "a concierge's day: stops, times, addresses, contacts, seats; iCalendar export (a concierge: their own)",
     ),
     Capability(
@@ -200,6 +205,7 @@ CAPABILITIES: tuple[Capability, ...] = (
 
 ROW_SCOPES: dict[str, RowScope] = {
     "visit": "own",
+    "plan_route": "own",
     "concierge": "own",
     "visit_request": "served",
     "client": "served",
@@ -217,7 +223,8 @@ OPEN_TABLES = frozenset({"alembic_version", "closed_month"})
 
 TABLE_WORDS: dict[str, str] = {
     "client": "clients", "office": "offices", "seat": "seats", "concierge": "concierges",
-    "contract": "contracts", "visit_request": "visit requests", "visit": "visits", "incident": "incidents",
+    "contract": "contracts", "visit_request": "visit requests", "visit": "visits", "plan_route": "planned routes and breaks",
+    "incident": "incidents",
     "quote": "quotes", "invoice": "invoices", "invoice_line": "invoice lines", "closed_month": "closed months",
     "setting": "settings", "alembic_version": "the schema version",
 }

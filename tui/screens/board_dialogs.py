@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
@@ -22,10 +24,33 @@ def parse_hhmm(text: str) -> int | None:
     return t.hour * 60 + t.minute
 
 
+@dataclass(frozen=True)
+class VisitFacts:
+    """The visit a dialog acts on, as the dispatcher knows it."""
+
+    visit: str
+    client: str
+    office: str
+    urgency: str
+    minutes: int
+    window: str
+    """"start 10:00–16:00" (office hours and the client's window), or ""."""
+    assigned: str
+    """"K01 10:40" in the shown plan, or "not planned"."""
+
+    def lines(self) -> str:
+        head = f"{self.visit}  {self.client} {self.office}".strip()
+        rest = " · ".join(x for x in (self.urgency, f"{self.minutes} min" if self.minutes else "", self.window, f"now: {self.assigned}") if x)
+        return f"{head}\n{rest}"
+
+
 DIALOG_CSS = """
 ModalScreen { align: center middle; }
 ModalScreen > Vertical { width: 64; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
 ModalScreen Label.error { color: $error; }
+ModalScreen Label.facts { color: $text-muted; margin-bottom: 1; }
+ModalScreen Label.field { margin-top: 1; text-style: bold; }
+ModalScreen Label.preview { margin-top: 1; color: $accent; }
 ModalScreen Horizontal { height: auto; margin-top: 1; }
 ModalScreen Button { margin-right: 2; }
 """
@@ -37,19 +62,23 @@ class PinDialog(ModalScreen[tuple[str | None, int | None] | None]):
     DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, visit: str, concierges: list[tuple[str, str]], current: tuple[str | None, int | None]) -> None:
+    def __init__(self, facts: VisitFacts, concierges: list[tuple[str, str]], current: tuple[str | None, int | None]) -> None:
         super().__init__()
-        self.visit = visit
+        self.facts = facts
+        self.visit = facts.visit
         self.concierges = concierges
         self.current = current
 
     def compose(self) -> ComposeResult:
         conc, start = self.current
         with Vertical():
-            yield Label(plain(f"Pin {self.visit}: to a concierge, a start time, or both"))
+            yield Label(plain(f"Pin {self.visit}: to a concierge, a start time, or both (both empty: no pin)"))
+            yield Label(plain(self.facts.lines(), multiline=True), classes="facts")
+            yield Label("Concierge", classes="field")
             yield Select([(plain(f"{c} {n}"), c) for c, n in self.concierges], value=conc if conc else Select.NULL,
                          prompt="any concierge", id="pin-concierge")
-            yield Input(value=f"{start // 60:02d}:{start % 60:02d}" if start is not None else "", placeholder="start HH:MM (empty: any time)",
+            yield Label("Start time", classes="field")
+            yield Input(value=f"{start // 60:02d}:{start % 60:02d}" if start is not None else "", placeholder="HH:MM, e.g. 13:30 (empty: any time)",
                         id="pin-start")
             yield Label("", id="pin-error", classes="error")
             with Horizontal():
@@ -79,22 +108,44 @@ class MoveDialog(ModalScreen[tuple[str, int | None] | None]):
     DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, visit: str, concierges: list[tuple[str, str]], current: str | None) -> None:
+    def __init__(self, facts: VisitFacts, concierges: list[tuple[str, str]], current: str | None,
+                 preview: Callable[[str, int | None], str] | None = None) -> None:
         super().__init__()
-        self.visit = visit
+        self.facts = facts
+        self.visit = facts.visit
         self.concierges = concierges
         self.current = current
+        self.preview = preview
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(plain(f"Move {self.visit} by hand (the route's new times are shown)"))
+            yield Label(plain(f"Move {self.visit} by hand"))
+            yield Label(plain(self.facts.lines(), multiline=True), classes="facts")
+            yield Label("To concierge", classes="field")
             yield Select([(plain(f"{c} {n}"), c) for c, n in self.concierges], value=self.current or self.concierges[0][0],
                          allow_blank=False, id="move-concierge")
-            yield Input(placeholder="position in the route, 1 = first (empty: by time)", id="move-position")
+            yield Label("Position in the route", classes="field")
+            yield Input(placeholder="1 = first stop (empty: by time)", id="move-position")
+            yield Label("", id="move-preview", classes="preview")
             yield Label("", id="move-error", classes="error")
             with Horizontal():
                 yield Button("Move", variant="primary", id="move-ok")
                 yield Button("Cancel", id="move-cancel")
+
+    def on_mount(self) -> None:
+        self.show_preview()
+
+    @on(Select.Changed, "#move-concierge")
+    @on(Input.Changed, "#move-position")
+    def show_preview(self) -> None:
+        """The concierge's route with the visit moved there, before anything changes."""
+        if self.preview is None:
+            return
+        conc = self.query_one("#move-concierge", Select).value
+        text = self.query_one("#move-position", Input).value.strip()
+        if not isinstance(conc, str) or (text and not (text.isdigit() and int(text) >= 1)):
+            return
+        self.query_one("#move-preview", Label).update(plain(self.preview(conc, int(text) - 1 if text else None)))
 
     @on(Button.Pressed, "#move-cancel")
     def cancel(self) -> None:
@@ -124,9 +175,11 @@ class DateDialog(ModalScreen[dt.date | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Go to date (shown: {self.shown:%a %Y-%m-%d})")
+            yield Label(f"Go to date (shown now: {self.shown:%a %Y-%m-%d})")
+            yield Label("Date", classes="field")
             yield Input(placeholder="YYYY-MM-DD, or +1 / -3 days", id="date-input")
             yield Label("", id="date-error", classes="error")
+            yield Label("Enter goes there, Escape stays", classes="facts")
 
     @on(Input.Submitted, "#date-input")
     def accept(self, event: Input.Submitted) -> None:

@@ -56,7 +56,7 @@ class ExportDialog(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Export the day to a calendar file ({self.stops} events, one per stop)")
+            yield Label(f"Export the day to a calendar file ({self.stops} events: the stops and the break)")
             yield Input(clean(self.path), id="ics-path")
             with Horizontal():
                 yield Button("Write", variant="primary", id="ics-ok")
@@ -181,8 +181,9 @@ class DayScreen(Screen[None]):
             return
         route = self.route
         travel = route.travel_seconds // 60
+        brk = f" — break {route.break_start:%H:%M}–{route.break_end:%H:%M}" if route.break_start and route.break_end else ""
         title.update(plain(
-            f"{route.concierge} {route.name} — {route.date:%a %d %b %Y} — {len(route.stops)} stops, travel {travel // 60}h{travel % 60:02d}"
+            f"{route.concierge} {route.name} — {route.date:%a %d %b %Y} — {len(route.stops)} stops, travel {travel // 60}h{travel % 60:02d}{brk}"
         ))
         for n, s in enumerate(route.stops, 1):
             state = Text(STATUS_WORDS.get(s.status, s.status), style=STATUS_STYLE.get(s.status, ""))
@@ -302,7 +303,7 @@ class DayScreen(Screen[None]):
             if target is not None:
                 self.write_ics(route, target)
 
-        self.app.push_screen(ExportDialog(path, len(route.stops)), chosen)
+        self.app.push_screen(ExportDialog(path, len(route.stops) + (1 if route.break_start else 0)), chosen)
 
     def write_ics(self, route: DayRoute, target: Path) -> None:
         try:
