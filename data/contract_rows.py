@@ -10,11 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from data.contracts import PLAN_LABELS, CancellationTerms, contract_terms, earliest_cancellation
 from data.models import Client, Contract
+from data.search import matches_all
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,8 @@ def _contract_filter(client_id: int | None, search: str) -> list[ColumnElement[b
     where: list[ColumnElement[bool]] = []
     if client_id is not None:
         where.append(Contract.client_id == client_id)
-    for word in search.split():
-        pattern = f"%{word.replace('%', '').replace('_', '')}%"
-        where.append(or_(Client.name.ilike(pattern), Client.name_kana.ilike(pattern), Client.code.ilike(pattern)))
+    if search.strip():
+        where.append(matches_all(Client.search_key, search))
     return where
 
 

@@ -36,6 +36,7 @@ from data.errors import ConflictError, NotFoundError, ValidationError
 from data.fields import shown, text
 from data.locks import check_month_open
 from data.models import CATEGORIES, URGENCIES, Client, Concierge, Contract, Office, Visit, VisitRequest
+from data.search import matches_all
 from dispatch.plan import Plan, PlanStatus, Reason, ReasonCode, Route, Stop, Unplanned
 from dispatch.problem import KNOWN_SKILLS, Break, DispatchProblem, Location, Matrix, Pin, Urgency, VisitStatus, Window
 from dispatch.problem import Concierge as DConcierge
@@ -724,7 +725,6 @@ class ClientChoice:
 def search_clients(session: Session, text: str, *, limit: int = 10, client_id: int | None = None) -> list[ClientChoice]:
     """Active clients whose name, kana or code contains `text` (case-insensitive), by name; `client_id`
     makes sure that client is in the list (the form opened for one client)."""
-    needle = f"%{text.strip()}%"
     query = (
         select(Client)
         .where(Client.active.is_(True))
@@ -733,7 +733,7 @@ def search_clients(session: Session, text: str, *, limit: int = 10, client_id: i
         .limit(limit)
     )
     if text.strip():
-        query = query.where(or_(Client.name.ilike(needle), Client.name_kana.ilike(needle), Client.code.ilike(needle)))
+        query = query.where(matches_all(Client.search_key, text))
     elif client_id is not None:
         query = query.order_by(None).order_by(Client.id != client_id, Client.name)
     out = []

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from data.errors import DataError, NotFoundError
 from data.fields import format_time
 from data.models import Client, Concierge, Contract, Office, Seat, Visit, VisitRequest
+from data.search import matches_all
 
 ClientSort = Literal["name", "code", "offices", "pcs", "servers", "plan", "dedicated"]
 CLIENT_SORTS: tuple[ClientSort, ...] = ("name", "code", "offices", "pcs", "servers", "plan", "dedicated")
@@ -174,17 +175,6 @@ def served_client_ids(concierge_code: str) -> Select[tuple[int]]:
     return dedicated.union(visited)  # type: ignore[return-value]
 
 
-def _search_clause(search: str) -> ColumnElement[bool] | None:
-    words = search.split()
-    if not words:
-        return None
-    clauses = []
-    for word in words:
-        pattern = f"%{word.replace('%', '').replace('_', '')}%"
-        clauses.append(or_(Client.name.ilike(pattern), Client.name_kana.ilike(pattern), Client.code.ilike(pattern)))
-    return and_(*clauses)
-
-
 def _seat_sum(kind: str) -> Any:
     return (
         select(func.coalesce(func.sum(Seat.count), 0))
@@ -223,7 +213,8 @@ def list_clients(
     today: dt.date | None = None,
     with_plans: bool | None = None,
 ) -> ClientPage:
-    """A page of clients matching `search` (words in name, kana or code), sorted by `sort`.
+    """A page of clients matching `search` (every word in the name, kana or code, folded by data.search:
+    hiragana = katakana, full-width = half-width, any case), sorted by `sort`.
 
     `with_fees` adds the monthly fee of seat-plan clients (see `monthly_fees`; `today` dates old devices).
     `with_plans` reads each client's contract plan; by default not for a concierge (`served_by`), who
@@ -233,10 +224,7 @@ def list_clients(
         with_plans = served_by is None
     if sort == "plan" and not with_plans:
         sort = "name"
-    where: list[ColumnElement[bool]] = []
-    clause = _search_clause(search)
-    if clause is not None:
-        where.append(clause)
+    where: list[ColumnElement[bool]] = [matches_all(Client.search_key, search)]
     if not include_archived:
         where.append(Client.active.is_(True))
     if served_by is not None:
