@@ -1,7 +1,7 @@
 """search key: clients are found the way Japanese users type (hiragana = katakana, full-width = half-width)
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0003 (the lead re-chains it after 0004 at merge time)
 Create Date: 2026-12-02
 
 `client.search_key` holds the client's code, name and kana folded by `data.search.fold` (NFKC, katakana →
@@ -39,5 +39,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("client") as batch:
-        batch.drop_column("search_key")
+    # a plain DROP COLUMN (SQLite ≥ 3.35): a batch copy would drop and re-create `client`, and with foreign
+    # keys on that deletes every office and seat through ON DELETE CASCADE
+    op.execute("ALTER TABLE client DROP COLUMN search_key")
