@@ -58,7 +58,7 @@ async def test_add_concierge_with_bad_hours_then_fixed(database: Database) -> No
     app = _host(database)
     async with app.run_test(size=SIZE) as pilot:
         await _settle(app, pilot)
-        await pilot.press("n")
+        await pilot.press("down", "n")
         await pilot.pause()
         form = app.screen
         assert isinstance(form, ConciergeFormScreen)
@@ -99,7 +99,7 @@ async def test_unknown_client_code_is_shown_next_to_the_field(database: Database
     app = _host(database)
     async with app.run_test(size=SIZE) as pilot:
         await _settle(app, pilot)
-        await pilot.press("e")
+        await pilot.press("down", "e")
         await pilot.pause()
         form = app.screen
         assert isinstance(form, ConciergeFormScreen)
@@ -115,7 +115,7 @@ async def test_edit_after_someone_else_saved_offers_reload(database: Database) -
     app = _host(database)
     async with app.run_test(size=SIZE) as pilot:
         await _settle(app, pilot)
-        await pilot.press("e")
+        await pilot.press("down", "e")
         await pilot.pause()
         form = app.screen
         assert isinstance(form, ConciergeFormScreen)
@@ -143,7 +143,7 @@ async def test_deactivate_asks_first(database: Database) -> None:
     app = _host(database)
     async with app.run_test(size=SIZE) as pilot:
         await _settle(app, pilot)
-        await pilot.press("d", "n")
+        await pilot.press("down", "d", "n")
         await _settle(app, pilot)
         await pilot.press("d", "y")
         await _settle(app, pilot)

@@ -209,7 +209,7 @@ async def test_new_contract_from_the_full_list_names_the_client_by_code(database
     app = _host(database)
     async with app.run_test(size=SIZE) as pilot:
         await _settle(app, pilot)
-        await pilot.press("n")
+        await pilot.press("down", "n")
         await pilot.pause()
         form = app.screen
         assert isinstance(form, ContractFormScreen)

@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.actions import ActionParseResult
 from textual.app import App
 from textual.binding import Binding
@@ -28,6 +28,7 @@ from data.errors import AccessDenied, DataError, NotFoundError
 from data.queries import active_concierges
 from data.route import find_concierge
 from tui.context import AppContext, Role
+from tui.keyguard import swallowed
 from tui.messages import Navigate
 from tui.navigation import DESTINATIONS, NotAvailable, build, destination, home, offered
 from tui.palette import DeskCommands
@@ -159,6 +160,12 @@ class ConciergeApp(App[None]):
         self.pop_screen()
 
     # -- keys and looks ---------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        """A key typed in the same burst that opened a dialog or form is dropped (tui.keyguard)."""
+        if isinstance(event, events.Key) and not event.is_forwarded and self.screen_stack and swallowed(self.screen, event.key):
+            return
+        await super().on_event(event)
+
     def action_show_keys(self) -> None:
         from tui.screens.help import HelpScreen
 

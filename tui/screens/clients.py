@@ -8,12 +8,13 @@ clients they serve and no fees.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.events import Key, Resize
+from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -24,6 +25,7 @@ from textual.worker import get_current_worker
 from data.errors import DataError
 from data.queries import CLIENT_SORTS, PLAN_LABELS, ClientPage, ClientRow, ClientSort, list_clients, monthly_fees
 from tui.context import AppContext
+from tui.list_keys import FilterInput, ListKeys
 from tui.messages import Navigate
 from tui.screens.client_archive import confirm_archive
 from tui.text import plain
@@ -52,8 +54,13 @@ def yen(amount: Decimal | None) -> str:
     return "" if amount is None else f"¥{amount:,.0f}"
 
 
-class ClientsScreen(Screen[None]):
-    """Every client (that this role may see) in a table."""
+class ClientsScreen(ListKeys, Screen[None]):
+    """Every client (that this role may see) in a table; the filter has the letters until Enter or ↓."""
+
+    ROLE_ACTIONS: ClassVar[dict[str, str]] = {
+        "new_client": "manage_clients", "edit_client": "manage_clients", "archive_client": "manage_clients",
+        "toggle_archived": "manage_clients", "quote_client": "quote",
+    }
 
     BINDINGS = [
         Binding("enter", "open_client", "Open", show=True),
@@ -127,7 +134,7 @@ class ClientsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label(plain(self.heading()), id="clients-title", classes="screen-title")
-        yield Input(placeholder="/ Filter: type part of a name, kana or code", id="filter", classes="filter", compact=True, select_on_focus=False)
+        yield FilterInput(placeholder="/ Filter: type part of a name, kana or code", id="filter", classes="filter", compact=True, select_on_focus=False)
         table: DataTable[str | Text] = DataTable(id="clients", cursor_type="row", zebra_stripes=True)
         yield table
         yield Label("Loading…", id="clients-status", classes="status-line")
@@ -145,7 +152,7 @@ class ClientsScreen(Screen[None]):
                 continue
             table.add_column(label, key=key, width=width or self.name_width())
         self.reload()
-        table.focus()
+        self.query_one("#filter", Input).focus()
 
     def on_screen_resume(self) -> None:
         if self.rows:  # back from a detail view or a form: show what changed
@@ -302,17 +309,6 @@ class ClientsScreen(Screen[None]):
     def action_to_list(self) -> None:
         self.query_one("#clients", DataTable).focus()
 
-    def on_key(self, event: Key) -> None:
-        """Type to search: a character that is no key of this screen starts the filter with it."""
-        box = self.query_one("#filter", Input)
-        if box.has_focus or not event.is_printable or not event.character or event.character.isspace():
-            return
-        if event.key in self.app.active_bindings:  # n, e, a, /, ?… stay keys
-            return
-        event.stop()
-        box.focus()
-        box.insert_text_at_cursor(event.character)
-
     def action_leave_filter(self) -> None:
         filter_input = self.query_one("#filter", Input)
         filter_input.value = ""
@@ -349,10 +345,10 @@ class ClientsScreen(Screen[None]):
         return self.rows[table.cursor_row]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("new_client", "edit_client", "archive_client", "toggle_archived"):
-            return self.manages
-        if action == "quote_client":
-            return self.shows_fees
+        if action in self.ROLE_ACTIONS:
+            return self.list_action_state(action)
+        if action == "next_sort":
+            return None if self.filter_focused() else True
         if action == "leave_filter":
             return self.query_one("#filter", Input).has_focus or bool(self.query_one("#filter", Input).value)
         if action == "open_client":

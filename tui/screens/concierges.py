@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sqlalchemy.orm import Session
 from textual import on
 from textual.binding import Binding
@@ -25,6 +27,7 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
         Binding("d", "toggle_active", "(De)activate"),
         Binding("slash", "filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("down", "to_list", "To the list", show=False),
     ]
 
     class Loaded(Message):
@@ -38,16 +41,14 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
     filter_placeholder = "/ Filter by name, skill, area, client…"
     what_plural = "concierges"
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Adding, editing and (de)activating concierges is for admins; a dispatcher only reads the list."""
-        if action in ("new", "edit", "toggle_active"):
-            return self.ctx.role.can("manage_concierges")
-        return True
+    ROLE_ACTIONS: ClassVar[dict[str, str]] = {"new": "manage_concierges", "edit": "manage_concierges",
+                                              "toggle_active": "manage_concierges"}
+    """Adding, editing and (de)activating concierges is for admins; a dispatcher only reads the list."""
 
     def on_mount(self) -> None:
         table = self.query_one("#table", DataTable)
         table.add_columns("code", "name", "skills", "days", "hours", "max", "active")
-        table.focus()
+        self.focus_start()
         self.reload()
 
     # ---- loading ---------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ class ContractsScreen(RecordListScreen[ContractRow]):
         Binding("w", "withdraw", "Withdraw cancellation", show=False),
         Binding("slash", "filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("down", "to_list", "To the list", show=False),
     ]
 
     class Loaded(Message):
@@ -62,7 +63,7 @@ class ContractsScreen(RecordListScreen[ContractRow]):
         table.add_columns("plan", "start", "hours", "status", "earliest end")
         if self.client_id is not None:
             self.query_one("#filter", Input).display = False
-        table.focus()
+        self.focus_start()
         self.reload()
 
     # ---- loading ---------------------------------------------------------------------------------

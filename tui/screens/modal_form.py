@@ -21,11 +21,12 @@ from textual.widgets import Button, Label, SelectionList, Static
 
 from data.errors import ConflictError, DataError, ValidationError
 from tui.context import AppContext
+from tui.keyguard import GuardedScreen
 from tui.text import plain
 from tui.widgets.form import FormField, clear_errors, form_values, show_error
 
 
-class ModalFormScreen(ModalScreen[int | None]):
+class ModalFormScreen(GuardedScreen, ModalScreen[int | None]):
     """Dismisses with the saved record's id, or None when cancelled."""
 
     DEFAULT_CSS = """

@@ -21,12 +21,13 @@ from textual.widgets import Button, Footer, Header, Label
 
 from data.errors import ConflictError, DataError, ValidationError
 from tui.context import AppContext
+from tui.keyguard import GuardedScreen
 from tui.text import plain
 from tui.widgets.confirm import ConfirmDialog
 from tui.widgets.form import clear_errors, form_values, show_error
 
 
-class RecordFormScreen(Screen[int | None]):
+class RecordFormScreen(GuardedScreen, Screen[int | None]):
     """Dismisses with the saved record's id, or None when cancelled."""
 
     BINDINGS = [

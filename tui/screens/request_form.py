@@ -18,12 +18,13 @@ from data.errors import DataError
 from data.models import CATEGORIES, URGENCIES
 from data.planning import ClientChoice, RequestForm, default_deadline, save_request, search_clients
 from tui.context import AppContext
+from tui.keyguard import GuardedScreen
 from tui.text import plain
 
 DEADLINE_FORMAT = "%Y-%m-%d %H:%M"
 
 
-class RequestFormScreen(ModalScreen[tuple[int, str] | None]):
+class RequestFormScreen(GuardedScreen, ModalScreen[tuple[int, str] | None]):
     """The intake form as a dialog."""
 
     DEFAULT_CSS = """

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, TextArea
 
 from data.route import RouteStop
+from tui.keyguard import GuardedScreen
 from tui.text import clean, plain
 
 
@@ -37,7 +38,7 @@ def parse_clock(day: dt.date, text: str, field: str) -> dt.datetime:
     return dt.datetime.combine(day, t)
 
 
-class WorkSlipDialog(ModalScreen[SlipValues | None]):
+class WorkSlipDialog(GuardedScreen, ModalScreen[SlipValues | None]):
     """Record a finished visit: start, end, what was done."""
 
     DEFAULT_CSS = """
