@@ -47,8 +47,8 @@ class ClientRow:
     dedicated: str | None
     """Name of the dedicated concierge, if any."""
     active: bool
-    monthly_fee: Decimal | None = None
-    """Net monthly fee from the pricing quote; None when pricing cannot price it (or is not installed)."""
+    monthly_fee: ClientFee | None = None
+    """Monthly fee (tax included) from the pricing quote; None when pricing cannot price it."""
 
 
 @dataclass(frozen=True)
@@ -250,7 +250,7 @@ def list_clients(
     return ClientPage(tuple(rows), total, offset)
 
 
-def _with_fee(row: ClientRow, fee: Decimal | None) -> ClientRow:
+def _with_fee(row: ClientRow, fee: ClientFee | None) -> ClientRow:
     return ClientRow(**{**row.__dict__, "monthly_fee": fee})
 
 
@@ -301,10 +301,27 @@ def client_rows(session: Session, ids: Sequence[int], *, with_plans: bool = True
     return result
 
 
+@dataclass(frozen=True)
+class ClientFee:
+    """A seat-plan client's monthly fee as the client pays it (tax included); two-tier adds a fee per visit."""
+
+    gross: Decimal
+    per_visit_gross: Decimal | None = None
+
+    def words(self, *, short: bool = False) -> str:
+        """"¥50,400", "¥30,800 + ¥13,200/visit" (short: "¥30,800+¥13,200/v")."""
+        fixed = f"¥{self.gross:,.0f}"
+        if self.per_visit_gross is None:
+            return fixed
+        visit = f"¥{self.per_visit_gross:,.0f}"
+        return f"{fixed}+{visit}/v" if short else f"{fixed} + {visit}/visit"
+
+
 def monthly_fees(
     session: Session, ids: Sequence[int], *, tariff_path: str | None = None, today: dt.date | None = None
-) -> dict[int, Decimal]:
-    """Net monthly fixed fee of each seat-plan client, priced by `pricing.quote` from its seats on record.
+) -> dict[int, ClientFee]:
+    """Monthly fixed fee (tax included) of each seat-plan client, priced by `pricing.quote` from its seats on
+    record; a two-tier client's fee names its spot fee per visit too.
 
     The plan variant of the client's contract (per_cluster or two_tier) is the one shown; incident-plan
     clients have no fixed seat fee and are left out, and so is a client whose seats cannot be priced
@@ -326,7 +343,7 @@ def monthly_fees(
     if not seat_clients:
         return {}
     tariff = load_tariff(tariff_path)
-    fees: dict[int, Decimal] = {}
+    fees: dict[int, ClientFee] = {}
     for cid, options in seat_clients.items():
         try:
             offices, quote_options = client_quote_inputs(session, cid, tariff=tariff, today=today)
@@ -334,7 +351,8 @@ def monthly_fees(
         except (DataError, PricingError):
             continue
         variant = str((options or {}).get("variant", priced.recommended))
-        fees[cid] = priced.plans.get(variant, priced.plan).net_total
+        plan = priced.plans.get(variant, priced.plan)
+        fees[cid] = ClientFee(plan.gross_total, plan.spot_fee_gross if plan.name == "two_tier" else None)
     return fees
 
 

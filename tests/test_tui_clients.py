@@ -71,7 +71,7 @@ async def test_seat_plan_clients_show_their_monthly_fee(demo_db: Database) -> No
         screen = app.screen
         assert isinstance(screen, ClientsScreen)
         seat_plan = [r for r in screen.rows if r.plan == "concierge_seats"]
-        assert seat_plan and all(screen.fees.get(r.id, 0) > 0 for r in seat_plan)
+        assert seat_plan and all(r.id in screen.fees and screen.fees[r.id].gross > 0 for r in seat_plan)
         table = screen.query_one("#clients", DataTable)
         cell = table.get_cell(str(seat_plan[0].id), "fee")
         assert str(cell).startswith("¥")

@@ -7,11 +7,11 @@ clients they serve and no fees.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
@@ -23,7 +23,7 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotEx
 from textual.worker import get_current_worker
 
 from data.errors import DataError
-from data.queries import CLIENT_SORTS, PLAN_LABELS, ClientPage, ClientRow, ClientSort, list_clients, monthly_fees
+from data.queries import CLIENT_SORTS, PLAN_LABELS, ClientFee, ClientPage, ClientRow, ClientSort, list_clients, monthly_fees
 from tui.context import AppContext
 from tui.list_keys import FilterInput, ListKeys
 from tui.messages import Navigate
@@ -45,13 +45,11 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("pcs", "PCs", 4),
     ("servers", "Srv", 3),
     ("plan", "Plan", 9),
-    ("dedicated", "Dedicated", 10),
-    ("fee", "Fee/month", 9),
+    ("dedicated", "Dedicated", 11),
+    ("fee", "Fee incl. tax", 17),
 )
-
-
-def yen(amount: Decimal | None) -> str:
-    return "" if amount is None else f"¥{amount:,.0f}"
+WIDE = 120
+"""From this terminal width the fee column spells out a two-tier fee ("¥30,800 + ¥13,200/visit")."""
 
 
 class ClientsScreen(ListKeys, Screen[None]):
@@ -72,7 +70,7 @@ class ClientsScreen(ListKeys, Screen[None]):
         Binding("h", "toggle_archived", "Archived"),
         Binding("q", "quote_client", "Quote"),
         Binding("escape", "leave_filter", "Clear filter", show=False),
-        Binding("down", "to_list", "To the list", show=False),
+        Binding("down", "to_list", "To the list", key_display="↓/Enter"),
     ]
 
     class Loaded(Message):
@@ -91,7 +89,7 @@ class ClientsScreen(ListKeys, Screen[None]):
     class FeesPriced(Message):
         """Monthly fees of some listed clients (priced after the rows are shown)."""
 
-        def __init__(self, fees: dict[int, Decimal], generation: int) -> None:
+        def __init__(self, fees: dict[int, ClientFee], generation: int) -> None:
             super().__init__()
             self.fees = fees
             self.generation = generation
@@ -112,8 +110,8 @@ class ClientsScreen(ListKeys, Screen[None]):
         self.filter_timer: Timer | None = None
         self.keep_cursor_on: int | None = None
         self.fee_timer: Timer | None = None
-        self.fees: dict[int, Decimal] = {}
-        """Monthly fees priced so far (client id -> net yen)."""
+        self.fees: dict[int, ClientFee] = {}
+        """Monthly fees priced so far (client id -> fee, tax included)."""
 
     @property
     def manages(self) -> bool:
@@ -134,7 +132,8 @@ class ClientsScreen(ListKeys, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label(plain(self.heading()), id="clients-title", classes="screen-title")
-        yield FilterInput(placeholder="/ Filter: type part of a name, kana or code", id="filter", classes="filter", compact=True, select_on_focus=False)
+        yield FilterInput(placeholder="Filter: type part of a name, kana or code (Enter: to the list)", id="filter",
+                          classes="filter", compact=True, select_on_focus=False)
         table: DataTable[str | Text] = DataTable(id="clients", cursor_type="row", zebra_stripes=True)
         yield table
         yield Label("Loading…", id="clients-status", classes="status-line")
@@ -150,7 +149,7 @@ class ClientsScreen(ListKeys, Screen[None]):
         for key, label, width in COLUMNS:
             if not self.shown(key):
                 continue
-            table.add_column(label, key=key, width=width or self.name_width())
+            table.add_column(label, key=key, width=self.column_width(key, width) if width else self.name_width())
         self.reload()
         self.query_one("#filter", Input).focus()
 
@@ -159,9 +158,12 @@ class ClientsScreen(ListKeys, Screen[None]):
             self.reload(keep_cursor=True)
 
     # -- loading ----------------------------------------------------------------------------------
+    def column_width(self, key: str, width: int) -> int:
+        return 23 if key == "fee" and self.wide() else width
+
     def name_width(self) -> int:
-        fixed = sum(w + 2 for k, _, w in COLUMNS if w and self.shown(k))
-        return max(16, self.app.size.width - fixed - 6)  # 2 for padding, 2 for the scrollbar, 2 spare
+        fixed = sum(self.column_width(k, w) + 2 for k, _, w in COLUMNS if w and self.shown(k))
+        return max(15, self.app.size.width - fixed - 6)  # 2 for padding, 2 for the scrollbar, 2 spare
 
     @on(Resize)
     def fit_columns(self) -> None:
@@ -169,6 +171,10 @@ class ClientsScreen(ListKeys, Screen[None]):
         column = table.columns.get(ColumnKey("name"))
         if column is not None:
             column.width = self.name_width()
+            fee = table.columns.get(ColumnKey("fee"))
+            if fee is not None:
+                fee.width = self.column_width("fee", 17)
+                self.show_fees(self.FeesPriced(dict(self.fees), self.generation))
             table.refresh(layout=True)
 
     def reload(self, *, keep_cursor: bool = False) -> None:
@@ -249,7 +255,7 @@ class ClientsScreen(ListKeys, Screen[None]):
         table = self.query_one("#clients", DataTable)
         for client_id, fee in message.fees.items():
             try:
-                table.update_cell(str(client_id), "fee", Text(yen(fee), justify="right"))
+                table.update_cell(str(client_id), "fee", Text(self.fee_words(fee), justify="right"))
             except (RowDoesNotExist, CellDoesNotExist):  # the list changed meanwhile
                 continue
         self.fees.update(message.fees)
@@ -273,8 +279,14 @@ class ClientsScreen(ListKeys, Screen[None]):
             plain(row.dedicated or ""),
         ]
         if self.shows_fees:
-            cells.append(Text(yen(self.fees.get(row.id)), justify="right"))
+            cells.append(Text(self.fee_words(self.fees.get(row.id)), justify="right"))
         return cells
+
+    def wide(self) -> bool:
+        return self.app.size.width >= WIDE
+
+    def fee_words(self, fee: ClientFee | None) -> str:
+        return "" if fee is None else fee.words(short=not self.wide())
 
     def update_status(self) -> None:
         shown = len(self.rows)
@@ -310,9 +322,11 @@ class ClientsScreen(ListKeys, Screen[None]):
         self.query_one("#clients", DataTable).focus()
 
     def action_leave_filter(self) -> None:
+        """Escape empties the filter (the letters stay there); with no filter it goes on to the app (back)."""
         filter_input = self.query_one("#filter", Input)
+        if not filter_input.value:
+            raise SkipAction()
         filter_input.value = ""
-        self.query_one("#clients", DataTable).focus()
 
     @on(DataTable.HeaderSelected, "#clients")
     def sort_by_header(self, event: DataTable.HeaderSelected) -> None:
@@ -349,8 +363,10 @@ class ClientsScreen(ListKeys, Screen[None]):
             return self.list_action_state(action)
         if action == "next_sort":
             return None if self.filter_focused() else True
+        if action == "focus_filter":
+            return not self.filter_focused()
         if action == "leave_filter":
-            return self.query_one("#filter", Input).has_focus or bool(self.query_one("#filter", Input).value)
+            return bool(self.query_one("#filter", Input).value)
         if action == "open_client":
             return not self.query_one("#filter", Input).has_focus
         if action == "to_list":

@@ -27,7 +27,7 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
         Binding("d", "toggle_active", "(De)activate"),
         Binding("slash", "filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("down", "to_list", "To the list", show=False),
+        Binding("down", "to_list", "To the list", key_display="↓/Enter"),
     ]
 
     class Loaded(Message):

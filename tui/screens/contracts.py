@@ -37,7 +37,7 @@ class ContractsScreen(RecordListScreen[ContractRow]):
         Binding("w", "withdraw", "Withdraw cancellation", show=False),
         Binding("slash", "filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("down", "to_list", "To the list", show=False),
+        Binding("down", "to_list", "To the list", key_display="↓/Enter"),
     ]
 
     class Loaded(Message):

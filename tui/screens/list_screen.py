@@ -82,6 +82,8 @@ class RecordListScreen(ListKeys, Screen[None], Generic[RowT]):
             return self.list_action_state(action)
         if action == "to_list":
             return self.filter_focused()
+        if action == "filter":
+            return not self.filter_focused()
         return True
 
     def action_to_list(self) -> None:
@@ -160,9 +162,8 @@ class RecordListScreen(ListKeys, Screen[None], Generic[RowT]):
             box.focus()
 
     def action_clear_filter(self) -> None:
-        """Escape clears the filter first; with no filter it goes on to the app (back)."""
+        """Escape empties the filter first; with no filter it goes on to the app (back)."""
         box = self.query_one("#filter", Input)
-        if not box.value and not box.has_focus:
+        if not box.value:
             raise SkipAction()
-        box.value = ""
-        self.query_one("#table", DataTable).focus()
+        box.value = ""  # the letters stay in the filter
