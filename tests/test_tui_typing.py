@@ -152,3 +152,24 @@ async def test_a_word_typed_on_the_concierge_list_only_filters(demo_db: Database
         await pilot.press(*"network dev")
         await settle(pilot, delay=0.3)
         assert app.screen is screen and screen.query_one("#filter", Input).value == "network dev"
+
+
+async def test_question_mark_in_an_empty_filter_still_lists_the_keys(demo_db: Database) -> None:
+    """`?` on a list just opened (filter focused, empty) opens the key list without duplicate or noise lines."""
+    from textual.widgets import Static
+
+    from tui.screens.help import HelpScreen
+
+    app = desk(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("#keys-here", DataTable)
+        rows = [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+        does = [what for _, what in rows]
+        assert len(does) == len(set(does)), rows
+        assert not any("Copy selected text" in what or "super" in key for key, what in rows), rows
+        screens = [str(s.render()) for s in app.screen.query(".help-screen").results(Static)]
+        assert any("Contracts: Plans, start months, service hours, cancellation" in s for s in screens), screens

@@ -8,14 +8,14 @@ palette, the key list, the theme. Screens do the rest and receive an `AppContext
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from textual import events, on
 from textual.actions import ActionParseResult
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
 from textual.dom import DOMNode
@@ -160,6 +160,11 @@ class ConciergeApp(App[None]):
         self.pop_screen()
 
     # -- keys and looks ---------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Only Quit from Textual's own palette entries: ours already offer the keys and the theme (Textual's
+        "Keys" panel would list its copy and focus keys, "Theme" every theme, "Screenshot" is for developers)."""
+        yield SystemCommand("Quit", "Quit Concierge Desk (Ctrl+Q)", self.action_quit)
+
     async def on_event(self, event: events.Event) -> None:
         """A key typed in the same burst that opened a dialog or form is dropped (tui.keyguard)."""
         if isinstance(event, events.Key) and not event.is_forwarded and self.screen_stack and swallowed(self.screen, event.key):
@@ -171,13 +176,14 @@ class ConciergeApp(App[None]):
 
         if isinstance(self.screen, HelpScreen):
             return
-        here = [  # the screen's and the app's keys; widgets' cursor keys are left out
-            (self.get_key_display(b.binding), b.binding.description)
-            for b in self.active_bindings.values()
-            if b.enabled and b.binding.description and not b.binding.system and isinstance(b.node, (Screen, App))
-        ]
+        here: dict[str, tuple[list[str], str]] = {}  # action -> (keys, what): one line per action ("↓/Enter")
+        for b in self.active_bindings.values():  # the screen's own keys; the app's are listed by HelpScreen
+            if b.enabled and b.binding.description and not b.binding.system and isinstance(b.node, Screen):
+                keys, _ = here.setdefault(b.binding.action, ([], b.binding.description))
+                keys.append(self.get_key_display(b.binding))
+        lines = [("/".join(keys), what) for keys, what in here.values()]
         screens = [(d.key or "Ctrl+P", d.title, d.help) for d in offered(self.ctx.role)] if self.role_chosen else []
-        self.push_screen(HelpScreen(here, screens))
+        self.push_screen(HelpScreen(lines, screens))
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME

@@ -27,12 +27,18 @@ FILTER_HINT = "Letters on the list are keys: press / to type in the filter"
 
 
 class FilterInput(Input):
-    """The filter box of a list: `/` in an empty filter is the "go to the filter" key, not a character."""
+    """The filter box of a list. In an empty filter `/` is the "go to the filter" key (nothing to type) and
+    `?` is still the key list; once something is typed both are characters."""
 
     async def _on_key(self, event: Key) -> None:
         if event.character == "/" and not self.value:
             event.stop()
             event.prevent_default()  # Input's own handler would type it
+        elif event.character == "?" and not self.value:
+            event.prevent_default()  # not typed: the key goes on to the app's `?` binding
+
+    def check_consume_key(self, key: str, character: str | None = None) -> bool:
+        return not (character in ("/", "?") and not self.value) and super().check_consume_key(key, character)
 
 
 class ListKeys:
