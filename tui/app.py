@@ -178,7 +178,7 @@ class ConciergeApp(App[None]):
             return
         here: dict[str, tuple[list[str], str]] = {}  # action -> (keys, what): one line per action ("↓/Enter")
         for b in self.active_bindings.values():  # the screen's own keys; the app's are listed by HelpScreen
-            if b.enabled and b.binding.description and not b.binding.system and isinstance(b.node, Screen):
+            if b.binding.description and not b.binding.system and isinstance(b.node, Screen):  # dimmed ones too
                 keys, _ = here.setdefault(b.binding.action, ([], b.binding.description))
                 keys.append(self.get_key_display(b.binding))
         lines = [("/".join(keys), what) for keys, what in here.values()]

@@ -364,7 +364,7 @@ class ClientsScreen(ListKeys, Screen[None]):
         if action == "next_sort":
             return None if self.filter_focused() else True
         if action == "focus_filter":
-            return not self.filter_focused()
+            return None if self.filter_focused() else True
         if action == "leave_filter":
             return bool(self.query_one("#filter", Input).value)
         if action == "open_client":

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Label, Static
 
 from data.concierges import ConciergeRow, concierge_rows, set_concierge_active
 from data.errors import DataError
+from data.records import WEEKDAYS
 from tui.screens.concierge_form import ConciergeFormScreen
 from tui.screens.list_screen import RecordListScreen
 from tui.text import clean, plain, styled
@@ -126,6 +127,15 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
 
 
 def _days(days: tuple[str, ...]) -> str:
-    if days == ("mon", "tue", "wed", "thu", "fri"):
-        return "mon-fri"
-    return " ".join(d[:2] for d in days)
+    """One style for every set of days: runs of three or more as "Mon–Fri", others listed ("Mon Wed Sat")."""
+    order = [d for d in WEEKDAYS if d in days]
+    parts: list[str] = []
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and WEEKDAYS.index(order[end + 1]) == WEEKDAYS.index(order[end]) + 1:
+            end += 1
+        run = [d.capitalize() for d in order[start : end + 1]]
+        parts.append(f"{run[0]}–{run[-1]}" if len(run) >= 3 else " ".join(run))
+        start = end + 1
+    return " ".join(parts) or "-"

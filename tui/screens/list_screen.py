@@ -83,7 +83,7 @@ class RecordListScreen(ListKeys, Screen[None], Generic[RowT]):
         if action == "to_list":
             return self.filter_focused()
         if action == "filter":
-            return not self.filter_focused()
+            return None if self.filter_focused() else True
         return True
 
     def action_to_list(self) -> None:
