@@ -19,7 +19,7 @@ from data.models import CATEGORIES, URGENCIES
 from data.planning import ClientChoice, RequestForm, default_deadline, save_request, search_clients
 from tui.context import AppContext
 from tui.keyguard import GuardedScreen
-from tui.text import plain
+from tui.text import counted, plain
 
 DEADLINE_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -56,6 +56,10 @@ class RequestFormScreen(GuardedScreen, ModalScreen[tuple[int, str] | None]):
         self.client: ClientChoice | None = None
         self.deadline_edited = False
 
+    LABELS = {"client-search": "Client", "deadline": "Deadline (YYYY-MM-DD HH:MM)", "minutes": "Minutes on site",
+              "skills": "Skills needed", "description": "What the client needs"}
+    """Every box is labelled on its border, also once it holds a value (the placeholder is gone by then)."""
+
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Label("New visit request", classes="title")
@@ -79,6 +83,8 @@ class RequestFormScreen(GuardedScreen, ModalScreen[tuple[int, str] | None]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
+        for box_id, label in self.LABELS.items():
+            self.query_one(f"#{box_id}", Input).border_title = label
         self._default_deadline()
         self.search("", self.preselect)
         self.query_one("#client-search", Input).focus()
@@ -100,7 +106,7 @@ class RequestFormScreen(GuardedScreen, ModalScreen[tuple[int, str] | None]):
         results = self.query_one("#client-results", OptionList)
         results.clear_options()
         self.choices = {c.id: c for c in message.choices}
-        results.add_options([Option(plain(f"{c.name}  ({c.code}, {len(c.offices)} offices)"), id=str(c.id)) for c in message.choices])
+        results.add_options([Option(plain(f"{c.name}  ({c.code}, {counted(len(c.offices), 'office')})"), id=str(c.id)) for c in message.choices])
         if self.preselect is not None and self.preselect in self.choices:
             self._pick(self.choices[self.preselect])
             self.preselect = None

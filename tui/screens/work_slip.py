@@ -73,8 +73,12 @@ class WorkSlipDialog(GuardedScreen, ModalScreen[SlipValues | None]):
             yield Label(plain(f"Work slip (作業伝票) — {s.client} {s.office}, R{s.request_id}"))
             yield Label(plain(s.request, multiline=True))
             with Horizontal():
-                yield Input(start.strftime("%H:%M"), placeholder="start HH:MM", id="slip-start")
-                yield Input(end.strftime("%H:%M"), placeholder="end HH:MM", id="slip-end")
+                started = Input(start.strftime("%H:%M"), placeholder="start HH:MM", id="slip-start")
+                started.border_title = "Started (HH:MM)"
+                yield started
+                ended = Input(end.strftime("%H:%M"), placeholder="end HH:MM", id="slip-end")
+                ended.border_title = "Ended (HH:MM)"
+                yield ended
             yield TextArea(clean(s.work_slip or "", multiline=True), id="slip-text")
             yield Label(hint, id="slip-hint")
             yield Label("", id="slip-error")
