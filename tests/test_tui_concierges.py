@@ -48,7 +48,7 @@ async def test_filter_by_skill_and_see_dedicated_clients(database: Database) -> 
         await pilot.press("slash", *"english")
         await _settle(app, pilot)
         assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["K02", "K05", "K08"]
-        await pilot.press("enter")  # back to the list
+        await pilot.press("down")  # to the list
         detail = str(app.screen.query_one("#detail", Static).render())
         assert "Emily Clark" in detail and "朝日歯科クリニック" in detail
 

@@ -76,7 +76,7 @@ async def test_minimum_term_decides_for_a_new_contract(database: Database) -> No
         await _settle(app, pilot)
         await pilot.press("slash", *"若葉")
         await _settle(app, pilot)
-        await pilot.press("enter")
+        await pilot.press("down")
         table = app.screen.query_one("#table", DataTable)
         assert table.row_count == 1 and table.get_row_at(0)[5] == "2027-01-31"
         assert "minimum term" in str(app.screen.query_one("#detail", Static).render())

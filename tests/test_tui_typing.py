@@ -48,7 +48,7 @@ async def test_slash_on_the_list_gives_the_letters_back_to_the_filter(demo_db: D
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = app.screen
-        await pilot.press("enter")  # the filter hands over to the list
+        await pilot.press("down")  # the filter hands over to the list
         assert screen.query_one("#clients", DataTable).has_focus
         await pilot.press("slash", *"english")
         await settle(pilot, delay=0.3)
@@ -84,7 +84,7 @@ async def test_a_confirm_opened_by_a_key_ignores_the_y_typed_in_the_same_burst(
     app = desk(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("enter", "a", "y")
+        await pilot.press("down", "a", "y")
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, ConfirmDialog)
@@ -105,7 +105,7 @@ async def test_an_edit_form_opened_by_a_key_keeps_the_name_typed_after_it(
     app = desk(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("enter", *"english")
+        await pilot.press("down", *"english")
         await settle(pilot)
         form = app.screen
         assert isinstance(form, ClientFormScreen)
@@ -119,7 +119,7 @@ async def test_a_letter_that_is_no_key_on_the_list_says_how_to_filter(demo_db: D
     app = desk(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("enter", "m")
+        await pilot.press("down", "m")
         await settle(pilot)
         assert any("press / to type in the filter" in n.message for n in app._notifications)
         assert app.screen.query_one("#filter", Input).value == ""
@@ -133,7 +133,7 @@ async def test_a_key_refused_for_the_role_says_why(demo_db: Database) -> None:
         await pilot.press("f2")
         await settle(pilot)
         assert isinstance(app.screen, ClientsScreen)
-        await pilot.press("enter", "n")
+        await pilot.press("down", "n")
         await settle(pilot)
         assert isinstance(app.screen, ClientsScreen)
         messages = [n.message for n in app._notifications]
@@ -173,3 +173,22 @@ async def test_question_mark_in_an_empty_filter_still_lists_the_keys(demo_db: Da
         assert not any("Copy selected text" in what or "super" in key for key, what in rows), rows
         screens = [str(s.render()) for s in app.screen.query(".help-screen").results(Static)]
         assert any("Contracts: Plans, start months, service hours, cancellation" in s for s in screens), screens
+
+
+async def test_the_readme_tour_opens_the_client_typed_in_the_filter(demo_db: Database) -> None:
+    """README's first tour: type ベーカリー on the client list, Enter opens it, `o` adds an office."""
+    from tui.screens.client_detail import ClientDetailScreen
+    from tui.screens.office_form import OfficeFormScreen
+
+    app = desk(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"ベーカリー")
+        await settle(pilot, delay=0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientDetailScreen) and app.screen.detail is not None
+        assert app.screen.detail.name == "株式会社まちかどベーカリー"
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, OfficeFormScreen)

@@ -178,6 +178,8 @@ class ConciergeApp(App[None]):
             return
         here: dict[str, tuple[list[str], str]] = {}  # action -> (keys, what): one line per action ("↓/Enter")
         for b in self.active_bindings.values():  # the screen's own keys; the app's are listed by HelpScreen
+            if b.binding.action.removeprefix("app.") in ("focus_next", "focus_previous"):
+                continue  # one "Tab" line in the help's own rows
             if b.binding.description and not b.binding.system and isinstance(b.node, Screen):  # dimmed ones too
                 keys, _ = here.setdefault(b.binding.action, ([], b.binding.description))
                 keys.append(self.get_key_display(b.binding))

@@ -108,6 +108,8 @@ class ClientsScreen(ListKeys, Screen[None]):
         """The reload whose rows are on screen (== generation once the newest page has arrived)."""
         self.loading_more = False
         self.filter_timer: Timer | None = None
+        self.search_pending = False
+        """A filter change waits for its typing pause (FILTER_DELAY) before the search runs."""
         self.keep_cursor_on: int | None = None
         self.fee_timer: Timer | None = None
         self.fees: dict[int, ClientFee] = {}
@@ -179,6 +181,7 @@ class ClientsScreen(ListKeys, Screen[None]):
 
     def reload(self, *, keep_cursor: bool = False) -> None:
         """Load the first page again (new filter, sort, or data changed)."""
+        self.search_pending = False
         table = self.query_one("#clients", DataTable)
         if keep_cursor and self.rows and 0 <= table.cursor_row < len(self.rows):
             self.keep_cursor_on = self.rows[table.cursor_row].id
@@ -309,11 +312,16 @@ class ClientsScreen(ListKeys, Screen[None]):
     def filter_changed(self) -> None:
         if self.filter_timer is not None:
             self.filter_timer.stop()
+        self.search_pending = True
         self.filter_timer = self.set_timer(FILTER_DELAY, self.reload)
 
     @on(Input.Submitted, "#filter")
     def filter_done(self) -> None:
+        """Enter in the filter opens the highlighted client (the first match); back from it, the list has focus."""
         self.query_one("#clients", DataTable).focus()
+        if self.search_pending or self.rows_generation != self.generation:
+            return  # Enter came before the matches: stay on the list rather than open a stale row
+        self.action_open_client()
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()

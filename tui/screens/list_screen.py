@@ -130,7 +130,10 @@ class RecordListScreen(ListKeys, Screen[None], Generic[RowT]):
 
     @on(Input.Submitted, "#filter")
     def filter_done(self) -> None:
+        """Enter in the filter opens the highlighted row, as Enter on the list does; the list keeps the focus."""
         self.query_one("#table", DataTable).focus()
+        if self._selected() is not None:
+            self.action_edit()
 
     # -- selection --------------------------------------------------------------------------------
     def _selected(self) -> RowT | None:
