@@ -15,6 +15,7 @@ from typing import Any
 
 from textual import events, on
 from textual.actions import ActionParseResult
+from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
@@ -34,6 +35,8 @@ from tui.navigation import DESTINATIONS, NotAvailable, build, destination, home,
 from tui.palette import DeskCommands
 from tui.text import clean
 
+TEXTUAL_KEYS = ("focus_next", "focus_previous", "copy_text", "maximize", "minimize", "command_palette")
+"""Textual's own screen keys, left out of the key list (it names Tab and Ctrl+P itself)."""
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 
@@ -177,12 +180,16 @@ class ConciergeApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         here: dict[str, tuple[list[str], str]] = {}  # action -> (keys, what): one line per action ("↓/Enter")
-        for b in self.active_bindings.values():  # the screen's own keys; the app's are listed by HelpScreen
-            if b.binding.action.removeprefix("app.") in ("focus_next", "focus_previous"):
-                continue  # one "Tab" line in the help's own rows
-            if b.binding.description and not b.binding.system and isinstance(b.node, Screen):  # dimmed ones too
-                keys, _ = here.setdefault(b.binding.action, ([], b.binding.description))
-                keys.append(self.get_key_display(b.binding))
+        screen = self.screen  # its own keys, also those a focused filter holds back; the app's are HelpScreen's
+        for bindings in screen._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.action.split(".")[-1] in TEXTUAL_KEYS:
+                    continue  # Tab has one line in the help's own rows; copying is the terminal's business
+                _, name, parameters = parse_action(binding.action)
+                if not binding.description or binding.system or screen.check_action(name, parameters) is False:
+                    continue
+                keys, _ = here.setdefault(binding.action, ([], binding.description))
+                keys.append(self.get_key_display(binding))
         lines = [("/".join(keys), what) for keys, what in here.values()]
         screens = [(d.key or "Ctrl+P", d.title, d.help) for d in offered(self.ctx.role)] if self.role_chosen else []
         self.push_screen(HelpScreen(lines, screens))
