@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from data.errors import ConflictError, NotFoundError
 from data.fields import format_bool, format_float, format_time
 from data.models import Client, Concierge
 from data.records import WEEKDAYS
+from data.search import matches_all, text_matches
 
 
 @dataclass(frozen=True)
@@ -48,18 +49,13 @@ def _row(c: Concierge) -> ConciergeRow:
 
 
 def concierge_rows(session: Session, *, search: str = "", include_inactive: bool = True) -> list[ConciergeRow]:
-    """Concierges by code; `search` words must each appear in the code, name, address or a skill."""
+    """Concierges by code; `search` words must each appear in the code, name, address, a skill or a dedicated
+    client's name (folded by data.search; a few dozen rows are filtered in memory)."""
     query = select(Concierge).options(selectinload(Concierge.dedicated_clients)).order_by(Concierge.code)
     if not include_inactive:
         query = query.where(Concierge.active.is_(True))
     rows = [_row(c) for c in session.scalars(query)]
-    words = search.lower().split()
-    if words:
-        def matches(r: ConciergeRow) -> bool:
-            haystack = " ".join((r.code, r.name, r.home_address, *r.skills, *r.dedicated)).lower()
-            return all(w in haystack for w in words)
-        rows = [r for r in rows if matches(r)]
-    return rows
+    return [r for r in rows if text_matches(search, (r.code, r.name, r.home_address, *r.skills, *r.dedicated))]
 
 
 def concierge_form_values(session: Session, concierge_id: int) -> tuple[dict[str, str], int]:
@@ -100,11 +96,7 @@ class ClientChoice:
 
 def find_clients(session: Session, search: str, *, limit: int = 20) -> list[ClientChoice]:
     """Active clients whose code, name or kana contain every word of `search` (by code; at most `limit`)."""
-    clauses = []
-    for word in search.split():
-        pattern = f"%{word.replace('%', '').replace('_', '')}%"
-        clauses.append(or_(Client.name.ilike(pattern), Client.name_kana.ilike(pattern), Client.code.ilike(pattern)))
-    query = select(Client.id, Client.code, Client.name).where(Client.active.is_(True), *clauses)
+    query = select(Client.id, Client.code, Client.name).where(Client.active.is_(True), matches_all(Client.search_key, search))
     return [ClientChoice(i, code, name) for i, code, name in session.execute(query.order_by(Client.code).limit(limit)).all()]
 
 

@@ -10,11 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from data.contracts import PLAN_LABELS, CancellationTerms, contract_terms, earliest_cancellation
+from data.contracts import PLAN_LABELS, ROUNDING_WORDS, SCOPE_WORDS, VARIANT_WORDS, CancellationTerms, contract_terms, earliest_cancellation
 from data.models import Client, Contract
+from data.search import matches_all
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,10 @@ class ContractRow:
 def _summary(contract: Contract) -> str:
     options = contract.options or {}
     if contract.plan == "concierge_seats":
-        return f"{options.get('variant', 'per_cluster')}, {options.get('rounding', 'half')} rounding"
-    parts = [str(options.get("billing", "annual")), str(options.get("scope", "normal"))]
+        variant, rounding = str(options.get("variant", "per_cluster")), str(options.get("rounding", "half"))
+        return f"{VARIANT_WORDS.get(variant, variant)}, {ROUNDING_WORDS.get(rounding, rounding)}"
+    scope = str(options.get("scope", "normal"))
+    parts = [f"{options.get('billing', 'annual')} billing", f"{SCOPE_WORDS.get(scope, scope)} scope"]
     if options.get("max_incidents"):
         parts.append(f"max {options['max_incidents']}/month")
     return ", ".join(parts)
@@ -70,9 +73,8 @@ def _contract_filter(client_id: int | None, search: str) -> list[ColumnElement[b
     where: list[ColumnElement[bool]] = []
     if client_id is not None:
         where.append(Contract.client_id == client_id)
-    for word in search.split():
-        pattern = f"%{word.replace('%', '').replace('_', '')}%"
-        where.append(or_(Client.name.ilike(pattern), Client.name_kana.ilike(pattern), Client.code.ilike(pattern)))
+    if search.strip():
+        where.append(matches_all(Client.search_key, search))
     return where
 
 

@@ -30,6 +30,9 @@ from data.records import client_by_code
 SERVICE_HOURS = ("evening", "saturday", "sunday_holiday")
 """Coverage beyond the standard weekdays 9:00-18:00 (each priced as a surcharge)."""
 VARIANTS = ("per_cluster", "two_tier")
+VARIANT_WORDS = {"per_cluster": "per office cluster", "two_tier": "two-tier (base + per visit)"}
+ROUNDING_WORDS = {"half": "half units", "whole_after": "whole units after 10"}
+SCOPE_WORDS = {"normal": "normal", "technical": "technical", "highly_technical": "highly technical"}
 ROUNDINGS = ("half", "whole_after")
 INCIDENT_BILLING = ("annual", "monthly")
 INCIDENT_SCOPES = ("normal", "technical", "highly_technical")

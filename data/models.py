@@ -21,8 +21,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, declared_attr, mapped_column, relationship
+
+from data.search import client_search_key
 
 Yen = Annotated[Decimal, "yen"]
 """An amount of Japanese yen: whole yen stored exactly (`Numeric(14, 0)`)."""
@@ -126,6 +131,8 @@ class Client(Versioned, Base):
     dedicated_concierge_id: Mapped[int | None] = mapped_column(
         ForeignKey("concierge.id", ondelete="SET NULL")
     )
+    search_key: Mapped[str] = mapped_column(Text, default=lambda ctx: _client_key_default(ctx), server_default="")
+    """Code, name and kana folded for search (data.search): kept by every write, never typed."""
 
     dedicated_concierge: Mapped[Concierge | None] = relationship(back_populates="dedicated_clients")
     offices: Mapped[list[Office]] = relationship(
@@ -134,6 +141,18 @@ class Client(Versioned, Base):
     contracts: Mapped[list[Contract]] = relationship(
         back_populates="client", cascade="all, delete-orphan", order_by="Contract.start_month"
     )
+
+
+def _client_key_default(context: DefaultExecutionContext) -> str:
+    """The search key of an inserted client, also for a bulk INSERT of plain rows (CSV import)."""
+    values = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return client_search_key(values.get("code"), values.get("name"), values.get("name_kana"))
+
+
+@event.listens_for(Client, "before_update")
+def _refresh_client_key(_mapper: Mapper[Client], _connection: Connection, client: Client) -> None:
+    """A renamed client is found by its new name (an ORM update; bulk updates set the key themselves)."""
+    client.search_key = client_search_key(client.code, client.name, client.name_kana)
 
 
 class Office(Versioned, Base):

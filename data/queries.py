@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from data.errors import DataError, NotFoundError
 from data.fields import format_time
 from data.models import Client, Concierge, Contract, Office, Seat, Visit, VisitRequest
+from data.search import matches_all
 
 ClientSort = Literal["name", "code", "offices", "pcs", "servers", "plan", "dedicated"]
 CLIENT_SORTS: tuple[ClientSort, ...] = ("name", "code", "offices", "pcs", "servers", "plan", "dedicated")
@@ -46,8 +47,8 @@ class ClientRow:
     dedicated: str | None
     """Name of the dedicated concierge, if any."""
     active: bool
-    monthly_fee: Decimal | None = None
-    """Net monthly fee from the pricing quote; None when pricing cannot price it (or is not installed)."""
+    monthly_fee: ClientFee | None = None
+    """Monthly fee (tax included) from the pricing quote; None when pricing cannot price it."""
 
 
 @dataclass(frozen=True)
@@ -174,17 +175,6 @@ def served_client_ids(concierge_code: str) -> Select[tuple[int]]:
     return dedicated.union(visited)  # type: ignore[return-value]
 
 
-def _search_clause(search: str) -> ColumnElement[bool] | None:
-    words = search.split()
-    if not words:
-        return None
-    clauses = []
-    for word in words:
-        pattern = f"%{word.replace('%', '').replace('_', '')}%"
-        clauses.append(or_(Client.name.ilike(pattern), Client.name_kana.ilike(pattern), Client.code.ilike(pattern)))
-    return and_(*clauses)
-
-
 def _seat_sum(kind: str) -> Any:
     return (
         select(func.coalesce(func.sum(Seat.count), 0))
@@ -223,7 +213,8 @@ def list_clients(
     today: dt.date | None = None,
     with_plans: bool | None = None,
 ) -> ClientPage:
-    """A page of clients matching `search` (words in name, kana or code), sorted by `sort`.
+    """A page of clients matching `search` (every word in the name, kana or code, folded by data.search:
+    hiragana = katakana, full-width = half-width, any case), sorted by `sort`.
 
     `with_fees` adds the monthly fee of seat-plan clients (see `monthly_fees`; `today` dates old devices).
     `with_plans` reads each client's contract plan; by default not for a concierge (`served_by`), who
@@ -233,10 +224,7 @@ def list_clients(
         with_plans = served_by is None
     if sort == "plan" and not with_plans:
         sort = "name"
-    where: list[ColumnElement[bool]] = []
-    clause = _search_clause(search)
-    if clause is not None:
-        where.append(clause)
+    where: list[ColumnElement[bool]] = [matches_all(Client.search_key, search)]
     if not include_archived:
         where.append(Client.active.is_(True))
     if served_by is not None:
@@ -262,7 +250,7 @@ def list_clients(
     return ClientPage(tuple(rows), total, offset)
 
 
-def _with_fee(row: ClientRow, fee: Decimal | None) -> ClientRow:
+def _with_fee(row: ClientRow, fee: ClientFee | None) -> ClientRow:
     return ClientRow(**{**row.__dict__, "monthly_fee": fee})
 
 
@@ -313,10 +301,27 @@ def client_rows(session: Session, ids: Sequence[int], *, with_plans: bool = True
     return result
 
 
+@dataclass(frozen=True)
+class ClientFee:
+    """A seat-plan client's monthly fee as the client pays it (tax included); two-tier adds a fee per visit."""
+
+    gross: Decimal
+    per_visit_gross: Decimal | None = None
+
+    def words(self, *, short: bool = False) -> str:
+        """"¥50,400", "¥30,800 + ¥13,200/visit" (short: "¥30,800+¥13,200/v")."""
+        fixed = f"¥{self.gross:,.0f}"
+        if self.per_visit_gross is None:
+            return fixed
+        visit = f"¥{self.per_visit_gross:,.0f}"
+        return f"{fixed}+{visit}/v" if short else f"{fixed} + {visit}/visit"
+
+
 def monthly_fees(
     session: Session, ids: Sequence[int], *, tariff_path: str | None = None, today: dt.date | None = None
-) -> dict[int, Decimal]:
-    """Net monthly fixed fee of each seat-plan client, priced by `pricing.quote` from its seats on record.
+) -> dict[int, ClientFee]:
+    """Monthly fixed fee (tax included) of each seat-plan client, priced by `pricing.quote` from its seats on
+    record; a two-tier client's fee names its spot fee per visit too.
 
     The plan variant of the client's contract (per_cluster or two_tier) is the one shown; incident-plan
     clients have no fixed seat fee and are left out, and so is a client whose seats cannot be priced
@@ -338,7 +343,7 @@ def monthly_fees(
     if not seat_clients:
         return {}
     tariff = load_tariff(tariff_path)
-    fees: dict[int, Decimal] = {}
+    fees: dict[int, ClientFee] = {}
     for cid, options in seat_clients.items():
         try:
             offices, quote_options = client_quote_inputs(session, cid, tariff=tariff, today=today)
@@ -346,7 +351,8 @@ def monthly_fees(
         except (DataError, PricingError):
             continue
         variant = str((options or {}).get("variant", priced.recommended))
-        fees[cid] = priced.plans.get(variant, priced.plan).net_total
+        plan = priced.plans.get(variant, priced.plan)
+        fees[cid] = ClientFee(plan.gross_total, plan.spot_fee_gross if plan.name == "two_tier" else None)
     return fees
 
 

@@ -35,6 +35,7 @@ from data.fields import (
     word_list,
 )
 from data.models import LANGUAGES, SEAT_KINDS, SEAT_OS, Client, Concierge, Office, Seat
+from data.search import client_search_key
 
 T = TypeVar("T")
 
@@ -188,6 +189,7 @@ def apply_client(client: Client, f: ClientFields) -> None:
     client.name, client.name_kana, client.contact_person = f.name, f.name_kana, f.contact_person
     client.phone, client.email, client.language = f.phone, f.email, f.language
     client.active, client.notes = f.active, f.notes
+    client.search_key = client_search_key(client.code, client.name, client.name_kana)  # bulk updates too (CSV)
 
 
 def save_client(

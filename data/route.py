@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from data.clock import localize
@@ -120,8 +120,11 @@ def seats_summary(seats: Iterable[Seat]) -> str:
 
 
 def find_concierge(session: Session, who: str) -> Concierge:
-    """A concierge by code (K01, case-insensitive) or exact name."""
-    row = session.scalars(select(Concierge).where(Concierge.code == who.upper())).first()
+    """A concierge by code (K01; the exact code first, else the one code equal to it ignoring case) or exact name."""
+    row = session.scalars(select(Concierge).where(Concierge.code == who)).first()
+    if row is None:
+        alike = session.scalars(select(Concierge).where(func.lower(Concierge.code) == who.lower()).limit(2)).all()
+        row = alike[0] if len(alike) == 1 else None
     if row is None:
         row = session.scalars(select(Concierge).where(Concierge.name == who)).first()
     if row is None:

@@ -35,6 +35,13 @@ def dispatch_kernels() -> None:
     warm_up()
 
 
+@pytest.fixture(autouse=True)
+def no_key_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pilot presses keys milliseconds apart, like nobody does after a dialog opens: tests run without the
+    burst guard of tui.keyguard, except the ones about it (they set GUARD_SECONDS themselves)."""
+    monkeypatch.setattr("tui.keyguard.GUARD_SECONDS", 0.0)
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated empty SQLite file, copied for each test (migrating once is faster)."""

@@ -71,7 +71,7 @@ async def test_seat_plan_clients_show_their_monthly_fee(demo_db: Database) -> No
         screen = app.screen
         assert isinstance(screen, ClientsScreen)
         seat_plan = [r for r in screen.rows if r.plan == "concierge_seats"]
-        assert seat_plan and all(screen.fees.get(r.id, 0) > 0 for r in seat_plan)
+        assert seat_plan and all(r.id in screen.fees and screen.fees[r.id].gross > 0 for r in seat_plan)
         table = screen.query_one("#clients", DataTable)
         cell = table.get_cell(str(seat_plan[0].id), "fee")
         assert str(cell).startswith("¥")
@@ -82,7 +82,7 @@ async def test_create_a_client_with_an_office_and_five_pcs(demo_db: Database) ->
     app = desk(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("n")
+        await pilot.press("down", "n")
         await settle(pilot)
         assert isinstance(app.screen, ClientFormScreen)
         await pilot.press(*"テスト商事株式会社")
@@ -132,7 +132,7 @@ async def test_a_bad_form_shows_the_field_error_and_writes_nothing(demo_db: Data
     app = desk(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("n")
+        await pilot.press("down", "n")
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -155,7 +155,7 @@ async def test_a_bad_office_time_is_refused_at_the_field(demo_db: Database) -> N
     app = desk(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
+        await pilot.press("down", "enter")
         await settle(pilot)
         await pilot.press("o")
         await settle(pilot)
@@ -175,7 +175,7 @@ async def test_edit_a_client_and_see_the_new_name_in_the_list(demo_db: Database)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         first = names_in_list(app)[0]
-        await pilot.press("e")
+        await pilot.press("down", "e")
         await settle(pilot)
         assert isinstance(app.screen, ClientFormScreen)
         name = app.screen.query_one("#input-name", Input)
@@ -192,7 +192,7 @@ async def test_someone_elses_change_offers_a_reload(demo_db: Database) -> None:
     app = desk(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("e")
+        await pilot.press("down", "e")
         await settle(pilot)
         form = app.screen
         assert isinstance(form, ClientFormScreen)
@@ -223,7 +223,7 @@ async def test_archive_asks_first_and_hides_the_client(demo_db: Database) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert names_in_list(app)[0] == "あああ閉店商会"
-        await pilot.press("a")
+        await pilot.press("down", "a")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("n")
@@ -247,7 +247,7 @@ async def test_a_client_under_contract_is_not_archived(demo_db: Database) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         first = names_in_list(app)[0]
-        await pilot.press("a")
+        await pilot.press("down", "a")
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
@@ -260,7 +260,7 @@ async def test_delete_a_seat_line_after_confirmation(demo_db: Database) -> None:
     app = desk(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
+        await pilot.press("down", "enter")
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
@@ -276,7 +276,7 @@ async def test_delete_a_seat_line_after_confirmation(demo_db: Database) -> None:
 
 
 async def test_typing_on_the_list_starts_the_filter(demo_db: Database) -> None:
-    """Typing a character that is not a key of the screen (e.g. a client code) goes to the filter; ↓ returns to the list."""
+    """The list opens with the filter focused: a client code typed at once filters; ↓ goes to the list, Enter opens."""
     app = desk(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -294,7 +294,7 @@ async def test_editing_an_office_keeps_its_point_unless_the_address_changes(demo
     app = desk(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
+        await pilot.press("down", "enter")
         await settle(pilot)
         detail = app.screen
         assert isinstance(detail, ClientDetailScreen) and detail.detail is not None
@@ -327,7 +327,7 @@ async def test_someone_elses_seat_change_offers_a_reload(demo_db: Database) -> N
     app = desk(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
+        await pilot.press("down", "enter")
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)

@@ -48,7 +48,7 @@ async def test_filter_by_skill_and_see_dedicated_clients(database: Database) -> 
         await pilot.press("slash", *"english")
         await _settle(app, pilot)
         assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["K02", "K05", "K08"]
-        await pilot.press("enter")  # back to the list
+        await pilot.press("down")  # to the list
         detail = str(app.screen.query_one("#detail", Static).render())
         assert "Emily Clark" in detail and "朝日歯科クリニック" in detail
 
@@ -58,7 +58,7 @@ async def test_add_concierge_with_bad_hours_then_fixed(database: Database) -> No
     app = _host(database)
     async with app.run_test(size=SIZE) as pilot:
         await _settle(app, pilot)
-        await pilot.press("n")
+        await pilot.press("down", "n")
         await pilot.pause()
         form = app.screen
         assert isinstance(form, ConciergeFormScreen)
@@ -99,7 +99,7 @@ async def test_unknown_client_code_is_shown_next_to_the_field(database: Database
     app = _host(database)
     async with app.run_test(size=SIZE) as pilot:
         await _settle(app, pilot)
-        await pilot.press("e")
+        await pilot.press("down", "e")
         await pilot.pause()
         form = app.screen
         assert isinstance(form, ConciergeFormScreen)
@@ -115,7 +115,7 @@ async def test_edit_after_someone_else_saved_offers_reload(database: Database) -
     app = _host(database)
     async with app.run_test(size=SIZE) as pilot:
         await _settle(app, pilot)
-        await pilot.press("e")
+        await pilot.press("down", "e")
         await pilot.pause()
         form = app.screen
         assert isinstance(form, ConciergeFormScreen)
@@ -143,7 +143,7 @@ async def test_deactivate_asks_first(database: Database) -> None:
     app = _host(database)
     async with app.run_test(size=SIZE) as pilot:
         await _settle(app, pilot)
-        await pilot.press("d", "n")
+        await pilot.press("down", "d", "n")
         await _settle(app, pilot)
         await pilot.press("d", "y")
         await _settle(app, pilot)

@@ -76,7 +76,7 @@ async def test_minimum_term_decides_for_a_new_contract(database: Database) -> No
         await _settle(app, pilot)
         await pilot.press("slash", *"若葉")
         await _settle(app, pilot)
-        await pilot.press("enter")
+        await pilot.press("down")
         table = app.screen.query_one("#table", DataTable)
         assert table.row_count == 1 and table.get_row_at(0)[5] == "2027-01-31"
         assert "minimum term" in str(app.screen.query_one("#detail", Static).render())
@@ -209,7 +209,7 @@ async def test_new_contract_from_the_full_list_names_the_client_by_code(database
     app = _host(database)
     async with app.run_test(size=SIZE) as pilot:
         await _settle(app, pilot)
-        await pilot.press("n")
+        await pilot.press("down", "n")
         await pilot.pause()
         form = app.screen
         assert isinstance(form, ContractFormScreen)

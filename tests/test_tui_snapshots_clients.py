@@ -58,28 +58,28 @@ class TestClientList:
 
 class TestClientDetail:
     def test_client_detail_80x24(self, snap_compare: SnapCompare, demo_db: Database) -> None:
-        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("enter"))
+        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("down", "enter"))
 
     def test_client_detail_120x40(self, snap_compare: SnapCompare, demo_db: Database) -> None:
-        assert snap_compare(app_for(demo_db), terminal_size=(120, 40), run_before=steps("enter"))
+        assert snap_compare(app_for(demo_db), terminal_size=(120, 40), run_before=steps("down", "enter"))
 
 
 class TestOfficeAndSeats:
     def test_office_form_with_geocoding(self, snap_compare: SnapCompare, demo_db: Database) -> None:
-        keys = ("enter", "o", *"本社", "tab", "tab", *"東京都新宿区西新宿1丁目5-1")
+        keys = ("down", "enter", "o", *"本社", "tab", "tab", *"東京都新宿区西新宿1丁目5-1")
         assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps(*keys))
 
     def test_office_form_light_theme(self, snap_compare: SnapCompare, demo_db: Database) -> None:
-        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("ctrl+t", "enter", "d"))
+        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("ctrl+t", "down", "enter", "d"))
 
     def test_office_form_editing_keeps_the_stored_point(self, snap_compare: SnapCompare, demo_db: Database) -> None:
-        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("enter", "d"))
+        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("down", "enter", "d"))
 
     def test_seat_inventory(self, snap_compare: SnapCompare, demo_db: Database) -> None:
-        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("enter", "enter"))
+        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("down", "enter", "enter"))
 
     def test_client_form_errors(self, snap_compare: SnapCompare, demo_db: Database) -> None:
-        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("n", "ctrl+s"))
+        assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("down", "n", "ctrl+s"))
 
 
 class TestShell:

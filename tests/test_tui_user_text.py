@@ -109,13 +109,14 @@ async def test_admin_sees_hostile_text_literally_everywhere(hostile_db: Database
         await _client_screens(walk, client_id, manages=True)
         app.open("contracts")
         await walk.look("contracts")
+        await pilot.press("down")  # the list opens with its filter focused
         for key, name in (("e", "contract form"), ("c", "cancel contract")):
             await pilot.press(key)
             await walk.look(name)
             await walk.back()
         app.open("concierges")
         await walk.look("concierges")
-        await pilot.press("e")
+        await pilot.press("down", "e")
         await walk.look("concierge form", shows_names=False)
         await walk.back()
         await pilot.press("d")

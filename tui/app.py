@@ -8,14 +8,15 @@ palette, the key list, the theme. Screens do the rest and receive an `AppContext
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.actions import ActionParseResult
-from textual.app import App
+from textual.actions import parse as parse_action
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
 from textual.dom import DOMNode
@@ -28,11 +29,14 @@ from data.errors import AccessDenied, DataError, NotFoundError
 from data.queries import active_concierges
 from data.route import find_concierge
 from tui.context import AppContext, Role
+from tui.keyguard import swallowed
 from tui.messages import Navigate
 from tui.navigation import DESTINATIONS, NotAvailable, build, destination, home, offered
 from tui.palette import DeskCommands
 from tui.text import clean
 
+TEXTUAL_KEYS = ("focus_next", "focus_previous", "copy_text", "maximize", "minimize", "command_palette")
+"""Textual's own screen keys, left out of the key list (it names Tab and Ctrl+P itself)."""
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 
@@ -167,18 +171,36 @@ class ConciergeApp(App[None]):
         self.exit()
 
     # -- keys and looks ---------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Only Quit from Textual's own palette entries: ours already offer the keys and the theme (Textual's
+        "Keys" panel would list its copy and focus keys, "Theme" every theme, "Screenshot" is for developers)."""
+        yield SystemCommand("Quit", "Quit Concierge Desk (Ctrl+Q)", self.action_quit)
+
+    async def on_event(self, event: events.Event) -> None:
+        """A key typed in the same burst that opened a dialog or form is dropped (tui.keyguard)."""
+        if isinstance(event, events.Key) and not event.is_forwarded and self.screen_stack and swallowed(self.screen, event.key):
+            return
+        await super().on_event(event)
+
     def action_show_keys(self) -> None:
         from tui.screens.help import HelpScreen
 
         if isinstance(self.screen, HelpScreen):
             return
-        here = [  # the screen's and the app's keys; widgets' cursor keys are left out
-            (self.get_key_display(b.binding), b.binding.description)
-            for b in self.active_bindings.values()
-            if b.enabled and b.binding.description and not b.binding.system and isinstance(b.node, (Screen, App))
-        ]
+        here: dict[str, tuple[list[str], str]] = {}  # action -> (keys, what): one line per action ("↓/Enter")
+        screen = self.screen  # its own keys, also those a focused filter holds back; the app's are HelpScreen's
+        for bindings in screen._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.action.split(".")[-1] in TEXTUAL_KEYS:
+                    continue  # Tab has one line in the help's own rows; copying is the terminal's business
+                _, name, parameters = parse_action(binding.action)
+                if not binding.description or binding.system or screen.check_action(name, parameters) is False:
+                    continue
+                keys, _ = here.setdefault(binding.action, ([], binding.description))
+                keys.append(self.get_key_display(binding))
+        lines = [("/".join(keys), what) for keys, what in here.values()]
         screens = [(d.key or "Ctrl+P", d.title, d.help) for d in offered(self.ctx.role)] if self.role_chosen else []
-        self.push_screen(HelpScreen(here, screens))
+        self.push_screen(HelpScreen(lines, screens))
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME

@@ -14,7 +14,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from data.queries import ClientRow, list_clients
 from tui.navigation import offered
-from tui.text import clean, plain
+from tui.text import clean, counted, plain
 
 if TYPE_CHECKING:
     from tui.app import ConciergeApp
@@ -57,7 +57,7 @@ class DeskCommands(Provider):
         for row in rows:  # names and codes go in the prompt as Text: the help line is read as markup
             opening = f"Open client: {row.name} ({row.code})"
             yield Hit(0.9, plain(opening), partial(self.desk.open, "open-client", client_id=row.id), text=clean(opening),
-                      help=f"{row.offices} offices · {row.pcs} PCs")
+                      help=f"{counted(row.offices, 'office')} · {counted(row.pcs, 'PC')}")
             if role.can("quote"):
                 quoting = f"Quote for client: {row.name} ({row.code})"
                 yield Hit(0.5, plain(quoting), partial(self.desk.open, "quote-client", client_id=row.id), text=clean(quoting),

@@ -99,3 +99,9 @@ def file_part(value: object, *, limit: int = 40) -> str:
     """A piece of a default file name made from user text (a code): letters, digits, - and _ only, so a
     code such as `../x` or `a/b` never picks the folder."""
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in clean(value))[:limit]
+
+
+def counted(n: int | float | object, word: str, plural: str | None = None) -> str:
+    """"1 office", "3 offices", "1.5 units" (one is singular, every other count plural)."""
+    one = str(n) in ("1", "1.0")
+    return f"{n} {word if one else (plural or word + 's')}"

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from data.models import Client, Office, Visit, VisitRequest
 from data.planning.deadlines import default_deadline
 from data.planning.form import RequestForm, request_errors
 from data.planning.priority import PRIORITY_LABELS, contract_priority, dedicated_required
+from data.search import matches_all
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,8 @@ class ClientChoice:
 
 def search_clients(session: Session, text: str, *, limit: int = 10, client_id: int | None = None) -> list[ClientChoice]:
     """Active clients whose name, kana or code contains `text` (case-insensitive), by name; `client_id`
-    makes sure that client is in the list (the form opened for one client)."""
-    needle = f"%{text.strip()}%"
+    makes sure that client is in the list (the form opened for one client). Matched the way Japanese users
+    type (data.search: hiragana = katakana, full-width = half-width, `%`/`_` literal)."""
     query = (
         select(Client)
         .where(Client.active.is_(True))
@@ -47,7 +48,7 @@ def search_clients(session: Session, text: str, *, limit: int = 10, client_id: i
         .limit(limit)
     )
     if text.strip():
-        query = query.where(or_(Client.name.ilike(needle), Client.name_kana.ilike(needle), Client.code.ilike(needle)))
+        query = query.where(matches_all(Client.search_key, text))
     elif client_id is not None:
         query = query.order_by(None).order_by(Client.id != client_id, Client.name)
     out = []

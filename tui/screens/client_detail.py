@@ -65,6 +65,8 @@ class ClientDetailScreen(Screen[None]):
         self.ctx = ctx
         self.client_id = client_id
         self.detail: ClientDetail | None = None
+        self.select_office: int | None = None
+        """An office to put the cursor on once the offices are loaded again (a new office just saved)."""
 
     @property
     def manages(self) -> bool:
@@ -94,10 +96,14 @@ class ClientDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.load()
+        self.query_one("#offices", DataTable).focus()
 
     def on_screen_resume(self) -> None:
         if self.detail is not None:
             self.load()
+        tabs = self.query_one("#client-tabs", TabbedContent)
+        if tabs.active == "tab-offices" and not isinstance(self.focused, DataTable):
+            self.query_one("#offices", DataTable).focus()  # back from Seats or a form: on the list, not the tabs
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="client-detail")
     def load(self) -> None:
@@ -162,7 +168,9 @@ class ClientDetailScreen(Screen[None]):
                 key=str(office.id),
             )
         if d.offices:
-            table.move_cursor(row=min(row, len(d.offices) - 1))
+            wanted = next((i for i, o in enumerate(d.offices) if o.id == self.select_office), None)
+            table.move_cursor(row=wanted if wanted is not None else min(row, len(d.offices) - 1))
+            self.select_office = None
 
     def fill_seats(self, d: ClientDetail) -> None:
         table = self.query_one("#seats", DataTable)
@@ -219,6 +227,9 @@ class ClientDetailScreen(Screen[None]):
     def office_saved(self, office_id: int | None) -> None:
         if office_id is not None:
             self.query_one("#client-tabs", TabbedContent).active = "tab-offices"
+            self.select_office = office_id  # the reload on resume puts the cursor on it
+            self.load()
+            self.query_one("#offices", DataTable).focus()
 
     def action_edit_client(self) -> None:
         from tui.screens.client_form import ClientFormScreen

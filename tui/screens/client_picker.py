@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from data.errors import DataError
 from data.queries import ClientRow, list_clients
 from tui.context import AppContext
-from tui.text import plain
+from tui.text import counted, plain
 
 
 class ClientPickerScreen(ModalScreen[int | None]):
@@ -87,7 +87,8 @@ class ClientPickerScreen(ModalScreen[int | None]):
         rows, total = message.rows, message.total
         matches = self.query_one("#client-matches", OptionList)
         matches.clear_options()
-        matches.add_options([Option(plain(f"{r.name}  ({r.code}, {r.offices} offices, {r.pcs} PCs)"), id=str(r.id)) for r in rows])
+        matches.add_options([Option(plain(f"{r.name}  ({r.code}, {counted(r.offices, 'office')}, {counted(r.pcs, 'PC')})"), id=str(r.id))
+                             for r in rows])
         if rows:
             matches.highlighted = 0
         more = f" — showing {len(rows)}" if total > len(rows) else ""

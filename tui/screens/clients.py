@@ -7,13 +7,14 @@ clients they serve and no fees.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.events import Key, Resize
+from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -22,8 +23,9 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotEx
 from textual.worker import get_current_worker
 
 from data.errors import DataError
-from data.queries import CLIENT_SORTS, PLAN_LABELS, ClientPage, ClientRow, ClientSort, list_clients, monthly_fees
+from data.queries import CLIENT_SORTS, PLAN_LABELS, ClientFee, ClientPage, ClientRow, ClientSort, list_clients, monthly_fees
 from tui.context import AppContext
+from tui.list_keys import FilterInput, ListKeys
 from tui.messages import Navigate
 from tui.screens.client_archive import confirm_archive
 from tui.text import plain
@@ -43,17 +45,20 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("pcs", "PCs", 4),
     ("servers", "Srv", 3),
     ("plan", "Plan", 9),
-    ("dedicated", "Dedicated", 10),
-    ("fee", "Fee/month", 9),
+    ("dedicated", "Dedicated", 11),
+    ("fee", "Fee incl. tax", 17),
 )
+WIDE = 120
+"""From this terminal width the fee column spells out a two-tier fee ("¥30,800 + ¥13,200/visit")."""
 
 
-def yen(amount: Decimal | None) -> str:
-    return "" if amount is None else f"¥{amount:,.0f}"
+class ClientsScreen(ListKeys, Screen[None]):
+    """Every client (that this role may see) in a table; the filter has the letters until Enter or ↓."""
 
-
-class ClientsScreen(Screen[None]):
-    """Every client (that this role may see) in a table."""
+    ROLE_ACTIONS: ClassVar[dict[str, str]] = {
+        "new_client": "manage_clients", "edit_client": "manage_clients", "archive_client": "manage_clients",
+        "toggle_archived": "manage_clients", "quote_client": "quote",
+    }
 
     BINDINGS = [
         Binding("enter", "open_client", "Open", show=True),
@@ -65,7 +70,7 @@ class ClientsScreen(Screen[None]):
         Binding("h", "toggle_archived", "Archived"),
         Binding("q", "quote_client", "Quote"),
         Binding("escape", "leave_filter", "Clear filter", show=False),
-        Binding("down", "to_list", "To the list", show=False),
+        Binding("down", "to_list", "To the list", key_display="↓/Enter"),
     ]
 
     class Loaded(Message):
@@ -84,7 +89,7 @@ class ClientsScreen(Screen[None]):
     class FeesPriced(Message):
         """Monthly fees of some listed clients (priced after the rows are shown)."""
 
-        def __init__(self, fees: dict[int, Decimal], generation: int) -> None:
+        def __init__(self, fees: dict[int, ClientFee], generation: int) -> None:
             super().__init__()
             self.fees = fees
             self.generation = generation
@@ -103,10 +108,12 @@ class ClientsScreen(Screen[None]):
         """The reload whose rows are on screen (== generation once the newest page has arrived)."""
         self.loading_more = False
         self.filter_timer: Timer | None = None
+        self.search_pending = False
+        """A filter change waits for its typing pause (FILTER_DELAY) before the search runs."""
         self.keep_cursor_on: int | None = None
         self.fee_timer: Timer | None = None
-        self.fees: dict[int, Decimal] = {}
-        """Monthly fees priced so far (client id -> net yen)."""
+        self.fees: dict[int, ClientFee] = {}
+        """Monthly fees priced so far (client id -> fee, tax included)."""
 
     @property
     def manages(self) -> bool:
@@ -127,7 +134,8 @@ class ClientsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label(plain(self.heading()), id="clients-title", classes="screen-title")
-        yield Input(placeholder="/ Filter: type part of a name, kana or code", id="filter", classes="filter", compact=True, select_on_focus=False)
+        yield FilterInput(placeholder="Filter: type part of a name, kana or code (Enter: to the list)", id="filter",
+                          classes="filter", compact=True, select_on_focus=False)
         table: DataTable[str | Text] = DataTable(id="clients", cursor_type="row", zebra_stripes=True)
         yield table
         yield Label("Loading…", id="clients-status", classes="status-line")
@@ -143,18 +151,21 @@ class ClientsScreen(Screen[None]):
         for key, label, width in COLUMNS:
             if not self.shown(key):
                 continue
-            table.add_column(label, key=key, width=width or self.name_width())
+            table.add_column(label, key=key, width=self.column_width(key, width) if width else self.name_width())
         self.reload()
-        table.focus()
+        self.query_one("#filter", Input).focus()
 
     def on_screen_resume(self) -> None:
         if self.rows:  # back from a detail view or a form: show what changed
             self.reload(keep_cursor=True)
 
     # -- loading ----------------------------------------------------------------------------------
+    def column_width(self, key: str, width: int) -> int:
+        return 23 if key == "fee" and self.wide() else width
+
     def name_width(self) -> int:
-        fixed = sum(w + 2 for k, _, w in COLUMNS if w and self.shown(k))
-        return max(16, self.app.size.width - fixed - 6)  # 2 for padding, 2 for the scrollbar, 2 spare
+        fixed = sum(self.column_width(k, w) + 2 for k, _, w in COLUMNS if w and self.shown(k))
+        return max(15, self.app.size.width - fixed - 6)  # 2 for padding, 2 for the scrollbar, 2 spare
 
     @on(Resize)
     def fit_columns(self) -> None:
@@ -162,10 +173,15 @@ class ClientsScreen(Screen[None]):
         column = table.columns.get(ColumnKey("name"))
         if column is not None:
             column.width = self.name_width()
+            fee = table.columns.get(ColumnKey("fee"))
+            if fee is not None:
+                fee.width = self.column_width("fee", 17)
+                self.show_fees(self.FeesPriced(dict(self.fees), self.generation))
             table.refresh(layout=True)
 
     def reload(self, *, keep_cursor: bool = False) -> None:
         """Load the first page again (new filter, sort, or data changed)."""
+        self.search_pending = False
         table = self.query_one("#clients", DataTable)
         if keep_cursor and self.rows and 0 <= table.cursor_row < len(self.rows):
             self.keep_cursor_on = self.rows[table.cursor_row].id
@@ -242,7 +258,7 @@ class ClientsScreen(Screen[None]):
         table = self.query_one("#clients", DataTable)
         for client_id, fee in message.fees.items():
             try:
-                table.update_cell(str(client_id), "fee", Text(yen(fee), justify="right"))
+                table.update_cell(str(client_id), "fee", Text(self.fee_words(fee), justify="right"))
             except (RowDoesNotExist, CellDoesNotExist):  # the list changed meanwhile
                 continue
         self.fees.update(message.fees)
@@ -266,8 +282,14 @@ class ClientsScreen(Screen[None]):
             plain(row.dedicated or ""),
         ]
         if self.shows_fees:
-            cells.append(Text(yen(self.fees.get(row.id)), justify="right"))
+            cells.append(Text(self.fee_words(self.fees.get(row.id)), justify="right"))
         return cells
+
+    def wide(self) -> bool:
+        return self.app.size.width >= WIDE
+
+    def fee_words(self, fee: ClientFee | None) -> str:
+        return "" if fee is None else fee.words(short=not self.wide())
 
     def update_status(self) -> None:
         shown = len(self.rows)
@@ -290,11 +312,16 @@ class ClientsScreen(Screen[None]):
     def filter_changed(self) -> None:
         if self.filter_timer is not None:
             self.filter_timer.stop()
+        self.search_pending = True
         self.filter_timer = self.set_timer(FILTER_DELAY, self.reload)
 
     @on(Input.Submitted, "#filter")
     def filter_done(self) -> None:
+        """Enter in the filter opens the highlighted client (the first match); back from it, the list has focus."""
         self.query_one("#clients", DataTable).focus()
+        if self.search_pending or self.rows_generation != self.generation:
+            return  # Enter came before the matches: stay on the list rather than open a stale row
+        self.action_open_client()
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
@@ -302,21 +329,12 @@ class ClientsScreen(Screen[None]):
     def action_to_list(self) -> None:
         self.query_one("#clients", DataTable).focus()
 
-    def on_key(self, event: Key) -> None:
-        """Type to search: a character that is no key of this screen starts the filter with it."""
-        box = self.query_one("#filter", Input)
-        if box.has_focus or not event.is_printable or not event.character or event.character.isspace():
-            return
-        if event.key in self.app.active_bindings:  # n, e, a, /, ?… stay keys
-            return
-        event.stop()
-        box.focus()
-        box.insert_text_at_cursor(event.character)
-
     def action_leave_filter(self) -> None:
+        """Escape empties the filter (the letters stay there); with no filter it goes on to the app (back)."""
         filter_input = self.query_one("#filter", Input)
+        if not filter_input.value:
+            raise SkipAction()
         filter_input.value = ""
-        self.query_one("#clients", DataTable).focus()
 
     @on(DataTable.HeaderSelected, "#clients")
     def sort_by_header(self, event: DataTable.HeaderSelected) -> None:
@@ -349,12 +367,14 @@ class ClientsScreen(Screen[None]):
         return self.rows[table.cursor_row]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("new_client", "edit_client", "archive_client", "toggle_archived"):
-            return self.manages
-        if action == "quote_client":
-            return self.shows_fees
+        if action in self.ROLE_ACTIONS:
+            return self.list_action_state(action)
+        if action == "next_sort":
+            return None if self.filter_focused() else True
+        if action == "focus_filter":
+            return None if self.filter_focused() else True
         if action == "leave_filter":
-            return self.query_one("#filter", Input).has_focus or bool(self.query_one("#filter", Input).value)
+            return bool(self.query_one("#filter", Input).value)
         if action == "open_client":
             return not self.query_one("#filter", Input).has_focus
         if action == "to_list":

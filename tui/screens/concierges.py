@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sqlalchemy.orm import Session
 from textual import on
 from textual.binding import Binding
@@ -10,6 +12,7 @@ from textual.widgets import DataTable, Label, Static
 
 from data.concierges import ConciergeRow, concierge_rows, set_concierge_active
 from data.errors import DataError
+from data.records import WEEKDAYS
 from tui.screens.concierge_form import ConciergeFormScreen
 from tui.screens.list_screen import RecordListScreen
 from tui.text import clean, plain, styled
@@ -25,6 +28,7 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
         Binding("d", "toggle_active", "(De)activate"),
         Binding("slash", "filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("down", "to_list", "To the list", key_display="↓/Enter"),
     ]
 
     class Loaded(Message):
@@ -38,16 +42,14 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
     filter_placeholder = "/ Filter by name, skill, area, client…"
     what_plural = "concierges"
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Adding, editing and (de)activating concierges is for admins; a dispatcher only reads the list."""
-        if action in ("new", "edit", "toggle_active"):
-            return self.ctx.role.can("manage_concierges")
-        return True
+    ROLE_ACTIONS: ClassVar[dict[str, str]] = {"new": "manage_concierges", "edit": "manage_concierges",
+                                              "toggle_active": "manage_concierges"}
+    """Adding, editing and (de)activating concierges is for admins; a dispatcher only reads the list."""
 
     def on_mount(self) -> None:
         table = self.query_one("#table", DataTable)
         table.add_columns("code", "name", "skills", "days", "hours", "max", "active")
-        table.focus()
+        self.focus_start()
         self.reload()
 
     # ---- loading ---------------------------------------------------------------------------------
@@ -125,6 +127,15 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
 
 
 def _days(days: tuple[str, ...]) -> str:
-    if days == ("mon", "tue", "wed", "thu", "fri"):
-        return "mon-fri"
-    return " ".join(d[:2] for d in days)
+    """One style for every set of days: runs of three or more as "Mon–Fri", others listed ("Mon Wed Sat")."""
+    order = [d for d in WEEKDAYS if d in days]
+    parts: list[str] = []
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and WEEKDAYS.index(order[end + 1]) == WEEKDAYS.index(order[end]) + 1:
+            end += 1
+        run = [d.capitalize() for d in order[start : end + 1]]
+        parts.append(f"{run[0]}–{run[-1]}" if len(run) >= 3 else " ".join(run))
+        start = end + 1
+    return " ".join(parts) or "-"

@@ -19,11 +19,12 @@ from data.contracts import (
 )
 from data.errors import ConflictError, DataError, ValidationError
 from tui.context import AppContext
+from tui.keyguard import GuardedScreen
 from tui.text import plain
 from tui.widgets.form import FormField, clear_errors, form_values, show_error
 
 
-class CancelContractDialog(ModalScreen[CancellationTerms | None]):
+class CancelContractDialog(GuardedScreen, ModalScreen[CancellationTerms | None]):
     """Shows when the service would end and records the cancellation only on "Cancel contract".
 
     Dismisses with the recorded terms, or None when the admin keeps the contract (or it changed meanwhile).

@@ -12,8 +12,11 @@ from data.contracts import (
     INCIDENT_BILLING,
     INCIDENT_SCOPES,
     PLAN_LABELS,
+    ROUNDING_WORDS,
     ROUNDINGS,
+    SCOPE_WORDS,
     SERVICE_HOURS,
+    VARIANT_WORDS,
     VARIANTS,
     add_months,
     contract_form_values,
@@ -33,7 +36,8 @@ INCIDENT_FIELDS = ("billing", "scope", "max_incidents", "personal_support", "app
 
 
 def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [(v.replace("_", " "), v) for v in values]
+    words = {**VARIANT_WORDS, **ROUNDING_WORDS, **SCOPE_WORDS}
+    return [(words.get(v, v.replace("_", " ")), v) for v in values]
 
 
 class ContractFormScreen(ModalFormScreen):

@@ -16,7 +16,7 @@ from tui.context import AppContext
 from tui.screens.contract_cancel import CancelContractDialog
 from tui.screens.contract_form import ContractFormScreen
 from tui.screens.list_screen import RecordListScreen
-from tui.text import clean, plain, styled
+from tui.text import clean, counted, plain, styled
 from tui.widgets.confirm import ConfirmDialog
 
 LIMIT = 500
@@ -37,6 +37,7 @@ class ContractsScreen(RecordListScreen[ContractRow]):
         Binding("w", "withdraw", "Withdraw cancellation", show=False),
         Binding("slash", "filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("down", "to_list", "To the list", key_display="↓/Enter"),
     ]
 
     class Loaded(Message):
@@ -62,7 +63,7 @@ class ContractsScreen(RecordListScreen[ContractRow]):
         table.add_columns("plan", "start", "hours", "status", "earliest end")
         if self.client_id is not None:
             self.query_one("#filter", Input).display = False
-        table.focus()
+        self.focus_start()
         self.reload()
 
     # ---- loading ---------------------------------------------------------------------------------
@@ -101,7 +102,8 @@ class ContractsScreen(RecordListScreen[ContractRow]):
             return
         lines = [
             f"{row.plan_label}: {clean(row.summary)}",
-            f"Since {format_month(row.start_month)}; minimum {row.minimum_months} months, notice {row.notice_months}",
+            f"Since {format_month(row.start_month)}; minimum {counted(row.minimum_months, 'month')}, "
+            f"notice {counted(row.notice_months, 'month')} before a month end",
             f"Service hours: weekdays 9-18{''.join(' + ' + h.replace('_', '/') for h in row.service_hours)}",
             f"Fee limit: {_yen(row.fee_limit)}",
         ]

@@ -6,7 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Label, Static
+
+from tui.text import styled
 
 
 def key_label(key: str) -> str:
@@ -35,16 +37,15 @@ class HelpScreen(ModalScreen[None]):
                     if (key, text) not in seen:
                         seen.add((key, text))
                         keys.add_row(key, text)
+                keys.add_row("?/F1", "This list of keys")
                 keys.add_row("Ctrl+P", "Command palette: every screen and action, clients by name")
                 keys.add_row("Ctrl+T", "Light / dark theme")
                 keys.add_row("Escape", "Back (or close a dialog)")
+                keys.add_row("Tab", "Next field or panel (Shift+Tab: previous)")
                 keys.add_row("Ctrl+Q", "Quit")
                 yield keys
                 if self.screens:
                     yield Label("Screens", classes="section-title")
-                    table: DataTable[str] = DataTable(id="keys-screens", classes="help-table", cursor_type="none", show_header=False)
-                    table.add_columns("Key", "Screen", "What")
-                    for key, title, text in self.screens:
-                        table.add_row(key_label(key), title, text)
-                    yield table
+                    for key, title, text in self.screens:  # wrapped, never cut: the whole description
+                        yield Static(styled((f"{key_label(key):<7}", "bold"), f"{title}: {text}"), classes="help-screen")
             yield Label("Escape closes this list", classes="muted")

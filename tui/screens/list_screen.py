@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 
 from data.errors import DataError
 from tui.context import AppContext
+from tui.list_keys import FilterInput, ListKeys
 
 
 class HasId(Protocol):
@@ -33,8 +34,9 @@ class HasId(Protocol):
 RowT = TypeVar("RowT", bound=HasId)
 
 
-class RecordListScreen(Screen[None], Generic[RowT]):
-    """A filter box over a table of `RowT` with a detail pane and a count line."""
+class RecordListScreen(ListKeys, Screen[None], Generic[RowT]):
+    """A filter box over a table of `RowT` with a detail pane and a count line; the filter has the letters
+    until Enter or ↓ (tui.list_keys)."""
 
     DEFAULT_CSS = """
     RecordListScreen { layout: vertical; }
@@ -70,10 +72,27 @@ class RecordListScreen(Screen[None], Generic[RowT]):
     def action_edit(self) -> None:
         raise NotImplementedError
 
+    def focus_start(self) -> None:
+        """Where a new list starts: the filter (typing searches), or the table when there is no filter."""
+        box = self.query_one("#filter", Input)
+        (box if box.display else self.query_one("#table", DataTable)).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.ROLE_ACTIONS:
+            return self.list_action_state(action)
+        if action == "to_list":
+            return self.filter_focused()
+        if action == "filter":
+            return None if self.filter_focused() else True
+        return True
+
+    def action_to_list(self) -> None:
+        self.query_one("#table", DataTable).focus()
+
     # -- loading ----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Label(self.heading, id="title")
-        yield Input(placeholder=self.filter_placeholder, id="filter", compact=True)
+        yield FilterInput(placeholder=self.filter_placeholder, id="filter", compact=True)
         with Horizontal(id="body"):
             yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="detail")
@@ -111,7 +130,10 @@ class RecordListScreen(Screen[None], Generic[RowT]):
 
     @on(Input.Submitted, "#filter")
     def filter_done(self) -> None:
+        """Enter in the filter opens the highlighted row, as Enter on the list does; the list keeps the focus."""
         self.query_one("#table", DataTable).focus()
+        if self._selected() is not None:
+            self.action_edit()
 
     # -- selection --------------------------------------------------------------------------------
     def _selected(self) -> RowT | None:
@@ -143,9 +165,8 @@ class RecordListScreen(Screen[None], Generic[RowT]):
             box.focus()
 
     def action_clear_filter(self) -> None:
-        """Escape clears the filter first; with no filter it goes on to the app (back)."""
+        """Escape empties the filter first; with no filter it goes on to the app (back)."""
         box = self.query_one("#filter", Input)
-        if not box.value and not box.has_focus:
+        if not box.value:
             raise SkipAction()
-        box.value = ""
-        self.query_one("#table", DataTable).focus()
+        box.value = ""  # the letters stay in the filter

@@ -21,11 +21,13 @@ from textual.widgets import Button, Label, SelectionList, Static
 
 from data.errors import ConflictError, DataError, ValidationError
 from tui.context import AppContext
+from tui.discard import AsksBeforeDiscarding
+from tui.keyguard import GuardedScreen
 from tui.text import plain
 from tui.widgets.form import FormField, clear_errors, form_values, show_error
 
 
-class ModalFormScreen(ModalScreen[int | None]):
+class ModalFormScreen(AsksBeforeDiscarding, GuardedScreen, ModalScreen[int | None]):
     """Dismisses with the saved record's id, or None when cancelled."""
 
     DEFAULT_CSS = """
@@ -109,13 +111,17 @@ class ModalFormScreen(ModalScreen[int | None]):
                 picks.deselect_all()
                 for word in values[name].split():
                     picks.select(word)
+        self.call_after_refresh(self.remember_clean)
 
-    @on(Button.Pressed, "#save")
-    def action_save(self) -> None:
-        values = {
+    def current_values(self) -> dict[str, str]:
+        return {
             **form_values(self),
             **{name: " ".join(self.query_one(list_id, SelectionList).selected) for list_id, name in self.pick_lists},
         }
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        values = self.current_values()
         try:
             with self.ctx.db.transaction() as session:
                 saved_id = self.write(session, values)
@@ -150,4 +156,4 @@ class ModalFormScreen(ModalScreen[int | None]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.cancel_asking()

@@ -39,7 +39,7 @@ from pricing.quote import Quote
 from pricing.tariff import Tariff, load_tariff
 from tui.context import AppContext
 from tui.screens.quote_export import QuoteExportDialog
-from tui.text import clean, file_part, plain, styled
+from tui.text import clean, counted, file_part, plain, styled
 
 DEBOUNCE = 0.3
 OFFICE_FIELDS = ("name", "place", "pcs", "servers")
@@ -376,7 +376,7 @@ class QuoteScreen(Screen[None]):
         fee.update(plain(summary_line(q)))
         clusters = [f" (offices within {q.cluster_km} km share a concierge)"]
         for c in q.clusters:
-            units = f"{c.seats.units.normalize():f} units" if c.priced else "not priced"
+            units = counted(f"{c.seats.units.normalize():f}", "unit") if c.priced else "not priced"
             clusters.append(f" {c.number}. {_names(c.office_names)}: {c.seats.pcs} PCs, {c.seats.servers} srv → {units}")
         count = f"{len(q.clusters)} cluster{'s' if len(q.clusters) != 1 else ''}"
         self.query_one("#clusters", Static).update(styled((count, "bold"), "\n".join(clusters), multiline=True))

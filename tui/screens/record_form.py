@@ -21,12 +21,14 @@ from textual.widgets import Button, Footer, Header, Label
 
 from data.errors import ConflictError, DataError, ValidationError
 from tui.context import AppContext
+from tui.discard import AsksBeforeDiscarding
+from tui.keyguard import GuardedScreen
 from tui.text import plain
 from tui.widgets.confirm import ConfirmDialog
 from tui.widgets.form import clear_errors, form_values, show_error
 
 
-class RecordFormScreen(Screen[int | None]):
+class RecordFormScreen(AsksBeforeDiscarding, GuardedScreen, Screen[int | None]):
     """Dismisses with the saved record's id, or None when cancelled."""
 
     BINDINGS = [
@@ -122,7 +124,7 @@ class RecordFormScreen(Screen[int | None]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.cancel_asking()
 
     def offer_reload(self, reason: str) -> None:
         def answered(reload: bool | None) -> None:
@@ -152,4 +154,5 @@ class RecordFormScreen(Screen[int | None]):
         for field in fields(self):
             if field.field_name in self.values:
                 field.value = self.values[field.field_name]
+        self.call_after_refresh(self.remember_clean)
         self.notify(f"Reloaded the {self.what} as it is stored now.")

@@ -28,7 +28,8 @@ from data.planning.form import DEADLINE_FORMAT, parse_intake, request_errors
 from data.planning.offers import ChosenOffer, save_with_offer
 from dispatch.plan import Plan
 from tui.context import AppContext
-from tui.text import plain
+from tui.keyguard import GuardedScreen
+from tui.text import counted, plain
 from tui.widgets.confirm import ConfirmDialog
 from tui.widgets.offer_panel import OfferPanel
 
@@ -58,7 +59,7 @@ def offer_days(today: dt.date) -> list[tuple[str, dt.date]]:
     return [(f"{d:%a %d %b}{names.get((d - today).days, '')}", d) for d in days]
 
 
-class RequestFormScreen(ModalScreen[IntakeResult | None]):
+class RequestFormScreen(GuardedScreen, ModalScreen[IntakeResult | None]):
     """The intake form as a dialog."""
 
     DEFAULT_CSS = """
@@ -172,8 +173,7 @@ class RequestFormScreen(ModalScreen[IntakeResult | None]):
         results = self.query_one("#client-results", OptionList)
         results.clear_options()
         self.choices = {c.id: c for c in message.choices}
-        results.add_options([Option(plain(f"{c.name}  ({c.code}, {len(c.offices)} office{'s' if len(c.offices) != 1 else ''})"), id=str(c.id))
-                             for c in message.choices])
+        results.add_options([Option(plain(f"{c.name}  ({c.code}, {counted(len(c.offices), 'office')})"), id=str(c.id)) for c in message.choices])
         if self.preselect is not None and self.preselect in self.choices:
             self._pick(self.choices[self.preselect])
             self.preselect = None

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, TextArea
 
 from data.route import RouteStop
+from tui.keyguard import GuardedScreen
 from tui.text import clean, plain
 
 
@@ -37,7 +38,7 @@ def parse_clock(day: dt.date, text: str, field: str) -> dt.datetime:
     return dt.datetime.combine(day, t)
 
 
-class WorkSlipDialog(ModalScreen[SlipValues | None]):
+class WorkSlipDialog(GuardedScreen, ModalScreen[SlipValues | None]):
     """Record a finished visit: start, end, what was done."""
 
     DEFAULT_CSS = """
@@ -72,8 +73,12 @@ class WorkSlipDialog(ModalScreen[SlipValues | None]):
             yield Label(plain(f"Work slip (作業伝票) — {s.client} {s.office}, R{s.request_id}"))
             yield Label(plain(s.request, multiline=True))
             with Horizontal():
-                yield Input(start.strftime("%H:%M"), placeholder="start HH:MM", id="slip-start")
-                yield Input(end.strftime("%H:%M"), placeholder="end HH:MM", id="slip-end")
+                started = Input(start.strftime("%H:%M"), placeholder="start HH:MM", id="slip-start")
+                started.border_title = "Started (HH:MM)"
+                yield started
+                ended = Input(end.strftime("%H:%M"), placeholder="end HH:MM", id="slip-end")
+                ended.border_title = "Ended (HH:MM)"
+                yield ended
             yield TextArea(clean(s.work_slip or "", multiline=True), id="slip-text")
             yield Label(hint, id="slip-hint")
             yield Label("", id="slip-error")

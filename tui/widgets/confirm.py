@@ -21,10 +21,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from tui.keyguard import GuardedScreen
 from tui.text import plain
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(GuardedScreen, ModalScreen[bool]):
     """Ask `question`; the focused default is the safe answer (no)."""
 
     DEFAULT_CSS = """
