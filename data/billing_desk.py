@@ -108,16 +108,15 @@ def month_invoices(session: Session, month: dt.date) -> list[InvoiceRow]:
 
 
 def limit_notices(session: Session, now: dt.datetime) -> list[NoticeRow]:
-    """Notices of this month and of every ended month that is not closed yet (oldest month first)."""
+    """Notices of this month and of every ended month not closed yet in which an incident closed (oldest first)."""
     closed = closed_months(session)
     this = month_start(now)
-    first = first_business_month(session) or this
-    months = [m.month for m in billing_months(session, now.date()) if not m.closed][::-1]
-    months = [m for m in months if m >= first] + [this]
+    ended = {month_start(d) for d in session.scalars(select(Incident.closed_at).distinct()) if d is not None}
+    months = sorted(m for m in ended if m < this and m not in closed)
+    if this not in closed:
+        months.append(this)
     rows: dict[int, NoticeRow] = {}
     for month in months:
-        if month in closed:
-            continue
         for notice in fee_limit_notices(session, month=month, now=min(now, _month_end(month)) if month < this else now):
             if notice.incident_id in rows:
                 continue
@@ -125,7 +124,8 @@ def limit_notices(session: Session, now: dt.datetime) -> list[NoticeRow]:
             assert incident is not None
             rows[notice.incident_id] = NoticeRow(
                 incident_id=incident.id, version=incident.version, client_name=notice.client_name, person=notice.person,
-                summary=incident.description, level=incident.level or "", opened=incident.opened_at, fee=notice.fee, limit=notice.limit,
+                summary=incident.description, level=incident.level or "", opened=incident.opened_at, fee=notice.fee,
+                limit=notice.limit,
             )
     return list(rows.values())
 

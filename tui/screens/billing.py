@@ -58,10 +58,12 @@ class BillingScreen(Screen[None]):
     """`BillingScreen(ctx)`; refuses to show anything to a role without the billing capability."""
 
     DEFAULT_CSS = """
+    BillingScreen #billing-tabs { height: 1fr; }
+    BillingScreen TabPane { height: 1fr; padding: 0; }
     BillingScreen #billing-body { height: 1fr; }
-    BillingScreen #months { width: 22; height: 1fr; border-right: solid $primary 60%; }
+    BillingScreen #months { width: 17; height: 1fr; border-right: solid $primary 60%; }
     BillingScreen #month-side { width: 1fr; height: 1fr; }
-    BillingScreen #month-state { height: auto; padding: 0 1; }
+    BillingScreen #month-state { height: auto; width: 1fr; padding: 0 1; }
     BillingScreen #notices-help { height: auto; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
@@ -72,9 +74,13 @@ class BillingScreen(Screen[None]):
     ]
 
     class Loaded(Message):
-        def __init__(self, months: list[BillingMonth], notices: list[NoticeRow]) -> None:
+        def __init__(self, months: list[BillingMonth]) -> None:
             super().__init__()
             self.months = months
+
+    class NoticesLoaded(Message):
+        def __init__(self, notices: list[NoticeRow]) -> None:
+            super().__init__()
             self.notices = notices
 
     class MonthLoaded(Message):
@@ -97,14 +103,16 @@ class BillingScreen(Screen[None]):
         self.invoices: list[InvoiceRow] = []
         self.notices: list[NoticeRow] = []
         self.month: dt.date | None = None
-        self.contracts = 0
+        """The month whose invoices are shown (or loading)."""
+        self.contracts_of: dict[dt.date, int] = {}
+        """Month → contracts billed in it (read with the month; for the close question)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label("Billing", id="billing-title", classes="screen-title")
         with TabbedContent(id="billing-tabs"):
             with TabPane("Invoices by month", id="tab-invoices"), Horizontal(id="billing-body"):
-                yield OptionList(id="months")
+                yield OptionList(id="months", compact=True)
                 with Vertical(id="month-side"):
                     yield Label("Loading…", id="month-state")
                     table: DataTable[Any] = DataTable(id="invoices", cursor_type="row")
@@ -132,17 +140,30 @@ class BillingScreen(Screen[None]):
             self.load()
 
     # -- reading ----------------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, exit_on_error=False, group="billing-load")
     def load(self) -> None:
-        now = self.ctx.clock()
+        self.load_months()
+        self.load_notices()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="billing-load")
+    def load_months(self) -> None:
         try:
             with self.ctx.db.transaction() as session:
-                months = billing_months(session, now.date())
-                notices = limit_notices(session, now)
+                months = billing_months(session, self.ctx.today())
         except DataError as exc:
             self.post_message(self.Failed(str(exc)))
             return
-        self.post_message(self.Loaded(months, notices))
+        self.post_message(self.Loaded(months))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="billing-notices")
+    def load_notices(self) -> None:
+        """Apart from the months: assessing the incidents of the open months takes a moment."""
+        try:
+            with self.ctx.db.transaction() as session:
+                notices = limit_notices(session, self.ctx.clock())
+        except DataError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.post_message(self.NoticesLoaded(notices))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="billing-month")
     def load_month(self, month: dt.date) -> None:
@@ -166,20 +187,22 @@ class BillingScreen(Screen[None]):
         options = self.query_one("#months", OptionList)
         options.clear_options()
         for m in self.months:
-            state = f"closed · {m.invoices}" if m.closed else "not closed"
+            state = "closed" if m.closed else "open"
             options.add_option(Option(styled((m.label, "bold"), "  ", (state, "green" if m.closed else "yellow")), id=m.label))
         if not self.months:
             self.query_one("#month-state", Label).update("No contract yet: there is nothing to bill.")
         else:
             labels = [m.label for m in self.months]
             wanted = self.month.strftime("%Y-%m") if self.month else labels[0]
+            self.contracts_of.clear()
             options.highlighted = labels.index(wanted) if wanted in labels else 0
+            self.month_highlighted()
             if self.month is None:
                 options.focus()
-        self.show_notices(message.notices)
 
-    def show_notices(self, notices: list[NoticeRow]) -> None:
-        self.notices = notices
+    @on(NoticesLoaded)
+    def show_notices(self, message: NoticesLoaded) -> None:
+        notices = self.notices = message.notices
         table = self.query_one("#notices", DataTable)
         table.clear()
         for n in notices:
@@ -189,9 +212,9 @@ class BillingScreen(Screen[None]):
         tabs.get_tab("tab-notices").label = f"Fee-limit notices ({len(notices)})"
 
     @on(OptionList.OptionHighlighted, "#months")
-    def month_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        month = self.months[event.option_index] if 0 <= event.option_index < len(self.months) else None
-        if month is None:
+    def month_highlighted(self) -> None:
+        month = self.highlighted_month()
+        if month is None or (month.month == self.month and self.contracts_of.get(month.month) is not None):
             return
         self.month = month.month
         self.query_one("#month-state", Label).update(f"{month.label}: loading…")
@@ -199,10 +222,10 @@ class BillingScreen(Screen[None]):
 
     @on(MonthLoaded)
     def show_month(self, message: MonthLoaded) -> None:
+        self.contracts_of[message.month] = message.contracts
         if message.month != self.month:
             return
         self.invoices = message.invoices
-        self.contracts = message.contracts
         current = self.current_month()
         table = self.query_one("#invoices", DataTable)
         table.clear()
@@ -214,12 +237,16 @@ class BillingScreen(Screen[None]):
             count = f"{len(self.invoices)} invoice{'s' if len(self.invoices) != 1 else ''}"
             state = styled((label, "bold"), f" closed · {count} · ¥{gross:,} incl. tax · Enter opens, x exports")
         else:
-            contracts = f"{self.contracts} contract{'s' if self.contracts != 1 else ''}"
+            contracts = f"{message.contracts} contract{'s' if message.contracts != 1 else ''}"
             state = styled((label, "bold"), " is not closed yet: ", (f"press c to close it ({contracts} to invoice)", "yellow"))
         self.query_one("#month-state", Label).update(state)
 
     def current_month(self) -> BillingMonth | None:
         return next((m for m in self.months if m.month == self.month), None)
+
+    def highlighted_month(self) -> BillingMonth | None:
+        index = self.query_one("#months", OptionList).highlighted
+        return self.months[index] if index is not None and 0 <= index < len(self.months) else None
 
     def current_invoice(self) -> InvoiceRow | None:
         table = self.query_one("#invoices", DataTable)
@@ -284,15 +311,16 @@ class BillingScreen(Screen[None]):
         self.app.push_screen(export_invoice_dialog(self.ctx, invoice.number), written)
 
     def action_close_month(self) -> None:
-        month = self.current_month()
+        month = self.highlighted_month()
         if month is None:
             return
         if month.closed:
             self.notify(f"{month.label} is already closed: its invoices are listed.", severity="warning")
             return
         older = [m.label for m in self.months if m.month < month.month and not m.closed]
+        count = self.contracts_of.get(month.month)
         detail = (
-            f"Invoices every contract billed in {month.label} ({self.contracts}) from the seats, visits and incidents "
+            f"Invoices every contract billed in {month.label}{'' if count is None else f' ({count})'} from the seats, visits and incidents "
             f"on record now, then locks the month: its visits and incidents can no longer be changed. "
             "This cannot be undone."
         )
