@@ -104,6 +104,9 @@ class BillingScreen(Screen[None]):
         self.notices: list[NoticeRow] = []
         self.month: dt.date | None = None
         """The month whose invoices are shown (or loading)."""
+        self.loading_month = False
+        self.focus_when_loaded = False
+        """Enter was pressed on the month while its invoices were loading: go to them once shown."""
         self.contracts_of: dict[dt.date, int] = {}
         """Month → contracts billed in it (read with the month; for the close question)."""
 
@@ -116,7 +119,7 @@ class BillingScreen(Screen[None]):
                 with Vertical(id="month-side"):
                     yield Label("Loading…", id="month-state")
                     table: DataTable[Any] = DataTable(id="invoices", cursor_type="row")
-                    table.add_columns("Invoice", "Client", Text("Total", justify="right"), "Due")
+                    table.add_columns("Invoice", "Client", Text("Total", justify="right"), "Plan")
                     yield table
             with TabPane("Fee-limit notices", id="tab-notices"):
                 yield Label("Incidents whose fee reached its limit: the client must say stop or continue. "
@@ -192,12 +195,13 @@ class BillingScreen(Screen[None]):
         if not self.months:
             self.query_one("#month-state", Label).update("No contract yet: there is nothing to bill.")
         else:
+            first_load = self.month is None
             labels = [m.label for m in self.months]
             wanted = self.month.strftime("%Y-%m") if self.month else labels[0]
             self.contracts_of.clear()
             options.highlighted = labels.index(wanted) if wanted in labels else 0
             self.month_highlighted()
-            if self.month is None:
+            if first_load:
                 options.focus()
 
     @on(NoticesLoaded)
@@ -217,6 +221,8 @@ class BillingScreen(Screen[None]):
         if month is None or (month.month == self.month and self.contracts_of.get(month.month) is not None):
             return
         self.month = month.month
+        self.loading_month = True
+        self.focus_when_loaded = False
         self.query_one("#month-state", Label).update(f"{month.label}: loading…")
         self.load_month(month.month)
 
@@ -225,21 +231,26 @@ class BillingScreen(Screen[None]):
         self.contracts_of[message.month] = message.contracts
         if message.month != self.month:
             return
+        self.loading_month = False
         self.invoices = message.invoices
         current = self.current_month()
         table = self.query_one("#invoices", DataTable)
         table.clear()
         for i in self.invoices:
-            table.add_row(i.number, plain(f"{i.client_code} {i.client_name}"), yen(i.gross_total), f"{i.due_date:%Y-%m-%d}", key=str(i.id))
+            table.add_row(i.number, plain(i.client_name), yen(i.gross_total), plan_words(i.plan), key=str(i.id))
         label = message.month.strftime("%Y-%m")
         if current is not None and current.closed:
             gross = sum(int(i.gross_total) for i in self.invoices)
             count = f"{len(self.invoices)} invoice{'s' if len(self.invoices) != 1 else ''}"
-            state = styled((label, "bold"), f" closed · {count} · ¥{gross:,} incl. tax · Enter opens, x exports")
+            dates = f" · issued {self.invoices[0].issue_date:%m-%d}, due {self.invoices[0].due_date:%Y-%m-%d}" if self.invoices else ""
+            state = styled((label, "bold"), f" closed · {count} · ¥{gross:,} incl. tax{dates}")
         else:
             contracts = f"{message.contracts} contract{'s' if message.contracts != 1 else ''}"
             state = styled((label, "bold"), " is not closed yet: ", (f"press c to close it ({contracts} to invoice)", "yellow"))
         self.query_one("#month-state", Label).update(state)
+        if self.focus_when_loaded and self.invoices:
+            table.focus()
+        self.focus_when_loaded = False
 
     def current_month(self) -> BillingMonth | None:
         return next((m for m in self.months if m.month == self.month), None)
@@ -272,13 +283,17 @@ class BillingScreen(Screen[None]):
             self.answer_notice()
             return
         if self.query_one("#months", OptionList).has_focus:
-            if self.invoices:
+            if self.loading_month:
+                self.focus_when_loaded = True
+            elif self.invoices:
                 self.query_one("#invoices", DataTable).focus()
             else:
                 self.notify("No invoices in this month yet: press c to close it.", severity="warning")
             return
         invoice = self.current_invoice()
-        if invoice is not None:
+        if invoice is None:
+            self.query_one("#months", OptionList).focus()
+        else:
             from tui.screens.invoice import InvoiceScreen
 
             self.app.push_screen(InvoiceScreen(self.ctx, invoice.id))

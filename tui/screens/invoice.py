@@ -33,6 +33,7 @@ class InvoiceScreen(Screen[None]):
 
     DEFAULT_CSS = """
     InvoiceScreen #invoice-facts { height: auto; padding: 0 1; }
+    InvoiceScreen #invoice-facts Label, InvoiceScreen #basis, InvoiceScreen #totals { width: 1fr; }
     InvoiceScreen #lines { height: 1fr; min-height: 4; }
     InvoiceScreen #basis { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
     InvoiceScreen #totals { height: auto; padding: 0 1; }
@@ -57,6 +58,7 @@ class InvoiceScreen(Screen[None]):
         with Vertical(id="invoice-facts"):
             yield Label("", id="invoice-client")
             yield Label("", id="invoice-issuer")
+            yield Label("", id="invoice-payment")
         table: DataTable[Any] = DataTable(id="lines", cursor_type="row")
         table.add_columns(Text("#", justify="right"), "Item", Text("Qty", justify="right"), Text("Unit price", justify="right"),
                           Text("Net", justify="right"), "Tax")
@@ -91,12 +93,13 @@ class InvoiceScreen(Screen[None]):
         plan = PLAN_LABELS.get(d["contract"]["plan"], d["contract"]["plan"])
         self.query_one("#invoice-title", Label).update(plain(f"Invoice {d['number']} · {d['month']} · {plan} plan"))
         self.query_one("#invoice-client", Label).update(styled(
-            ("To ", "dim"), (f"{client['name']} ({client['code']})", "bold"),
-            ("  issued ", "dim"), d["issue_date"], ("  due ", "dim"), d["due_date"],
+            ("To ", "dim"), (f"{client['name']} ({client['code']})", "bold"), ("  issued ", "dim"), d["issue_date"],
         ))
         self.query_one("#invoice-issuer", Label).update(styled(
             ("From ", "dim"), issuer["name"] or "", ("  registration no. ", "dim"), (issuer["registration_number"] or "", "bold"),
-            ("  bank transfer: ", "dim"), payment["bank_account"] or "",
+        ))
+        self.query_one("#invoice-payment", Label).update(styled(
+            ("Pay by bank transfer to ", "dim"), payment["bank_account"] or "", ("  by ", "dim"), payment["due_date"],
         ))
         table = self.query_one("#lines", DataTable)
         table.clear()
