@@ -28,6 +28,7 @@ from data.quote_form import PLAN_NAMES
 from data.quotes import list_quotes
 
 QUOTE_FORMATS = ("markdown", "text", "json")
+SHORT_PLAN_NAMES = {"per_cluster": "per cluster", "two_tier": "two-tier + visits"}
 SUFFIXES = {"markdown": ".md", "text": ".txt", "json": ".json"}
 
 
@@ -44,7 +45,8 @@ class SavedQuoteRow:
 
     @property
     def plan_words(self) -> str:
-        return PLAN_NAMES.get(self.recommended, self.recommended)
+        """The recommended plan in a few words (the document says it in full)."""
+        return SHORT_PLAN_NAMES.get(self.recommended, self.recommended.replace("_", " "))
 
 
 @dataclass(frozen=True)

@@ -231,8 +231,7 @@ class SavedQuotesTab:
 
     saved_rows: list[SavedQuoteRow] = []
 
-    @on(QuotesOfClient)
-    def show_saved_quotes(self, message: QuotesOfClient) -> None:
+    def on_quotes_of_client(self, message: QuotesOfClient) -> None:
         screen: Any = self
         self.saved_rows = message.rows
         table = screen.query_one("#saved-quotes-of-client", DataTable)
@@ -242,8 +241,7 @@ class SavedQuotesTab:
         tabs = screen.query_one("#client-tabs")
         tabs.get_tab("tab-quotes").label = f"Saved quotes ({len(message.rows)})"
 
-    @on(DataTable.RowSelected, "#saved-quotes-of-client")
-    def open_saved_quote(self, event: DataTable.RowSelected) -> None:
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         screen: Any = self
-        if event.row_key.value is not None:
+        if event.data_table.id == "saved-quotes-of-client" and event.row_key.value is not None:
             screen.app.push_screen(SavedQuoteScreen(screen.ctx, int(event.row_key.value)))
