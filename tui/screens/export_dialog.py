@@ -30,6 +30,11 @@ Format = tuple[str, str, str]
 
 
 class ExportDialog(ModalScreen[Path | None]):
+    """`path` names the default file; its folder is the one the last export went to (this run), else `path`'s."""
+
+    last_folder: Path | None = None
+    """Where the previous export of this app run was written (offered again: month end exports many)."""
+
     DEFAULT_CSS = """
     ExportDialog { align: center middle; }
     ExportDialog > Vertical {
@@ -45,7 +50,7 @@ class ExportDialog(ModalScreen[Path | None]):
         super().__init__()
         self.title_text = title
         self.formats = formats
-        self.path = path
+        self.path = (ExportDialog.last_folder / path.name) if ExportDialog.last_folder else path
         self.writer = write
 
     def compose(self) -> ComposeResult:
@@ -82,6 +87,7 @@ class ExportDialog(ModalScreen[Path | None]):
         except DataError as exc:
             self.notify(str(exc), severity="error", title="Not written")
             return
+        ExportDialog.last_folder = path.parent
         self.dismiss(path)
 
     @on(Button.Pressed, "#cancel")
