@@ -91,7 +91,7 @@ async def test_close_list_open_export(demo_db: Database, tmp_path: Path) -> None
         assert "2026-10 closed" in text_of(app, "#month-state")
         table = app.screen.query_one("#invoices", DataTable)
         assert table.row_count == count
-        assert "Tanaka [/inc] [b]商店" in [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert "Tanaka [/inc] [b]商店" in [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
 
         await pilot.press("enter")  # from the month to its invoices
         await settle(pilot)

@@ -64,13 +64,15 @@ class BillingScreen(Screen[None]):
     BillingScreen #months { width: 17; height: 1fr; border-right: solid $primary 60%; }
     BillingScreen #month-side { width: 1fr; height: 1fr; }
     BillingScreen #month-state { height: auto; width: 1fr; padding: 0 1; }
-    BillingScreen #notices-help { height: auto; padding: 0 1; color: $text-muted; }
+    BillingScreen #notices-help { height: auto; width: 1fr; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
         Binding("c", "close_month", "Close month"),
         Binding("enter", "open", "Open", show=True),
         Binding("x", "export", "Export"),
         Binding("r", "reload", "Reload"),
+        Binding("n", "show_tab('tab-notices')", "Fee-limit notices"),
+        Binding("i", "show_tab('tab-invoices')", "Invoices"),
     ]
 
     class Loaded(Message):
@@ -119,11 +121,11 @@ class BillingScreen(Screen[None]):
                 with Vertical(id="month-side"):
                     yield Label("Loading…", id="month-state")
                     table: DataTable[Any] = DataTable(id="invoices", cursor_type="row")
-                    table.add_columns("Invoice", "Client", Text("Total", justify="right"), "Plan")
+                    table.add_columns("Invoice", Text("Total", justify="right"), "Plan", "Client")  # a long name is cut last
                     yield table
             with TabPane("Fee-limit notices", id="tab-notices"):
                 yield Label("Incidents whose fee reached its limit: the client must say stop or continue. "
-                            "Enter records the answer.", id="notices-help")
+                            "Enter records the answer; i goes back to the invoices.", id="notices-help")
                 notices: DataTable[Any] = DataTable(id="notices", cursor_type="row")
                 notices.add_columns("Incident", "Client", "Person", Text("Fee", justify="right"), Text("Limit", justify="right"), "What")
                 yield notices
@@ -214,6 +216,11 @@ class BillingScreen(Screen[None]):
                           plain(n.summary), key=str(n.incident_id))
         tabs = self.query_one("#billing-tabs", TabbedContent)
         tabs.get_tab("tab-notices").label = f"Fee-limit notices ({len(notices)})"
+        self.query_one("#notices-help", Label).update(
+            "Incidents whose fee reached its limit: the client must say stop or continue. Enter records the answer; "
+            "i goes back to the invoices." if notices else
+            "No incident waits for the client's answer (this month and the months not closed yet). i: invoices."
+        )
 
     @on(OptionList.OptionHighlighted, "#months")
     def month_highlighted(self) -> None:
@@ -237,7 +244,7 @@ class BillingScreen(Screen[None]):
         table = self.query_one("#invoices", DataTable)
         table.clear()
         for i in self.invoices:
-            table.add_row(i.number, plain(i.client_name), yen(i.gross_total), plan_words(i.plan), key=str(i.id))
+            table.add_row(i.number, yen(i.gross_total), plan_words(i.plan), plain(i.client_name), key=str(i.id))
         label = message.month.strftime("%Y-%m")
         if current is not None and current.closed:
             gross = sum(int(i.gross_total) for i in self.invoices)
@@ -267,11 +274,25 @@ class BillingScreen(Screen[None]):
 
     # -- actions ----------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("close_month", "open", "export", "reload"):
-            return self.allowed and not isinstance(self.app.screen, ModalScreen)
+        if not self.allowed:
+            return False
+        on_notices = self.query_one("#billing-tabs", TabbedContent).active == "tab-notices"
+        if action in ("close_month", "export"):
+            return not on_notices
+        if action == "show_tab":
+            return parameters[0] != ("tab-notices" if on_notices else "tab-invoices")
         return True
 
-    def on_tabs_tab_activated(self) -> None:
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#billing-tabs", TabbedContent).active = tab
+        if tab == "tab-notices":
+            self.query_one("#notices", DataTable).focus()
+        else:
+            self.query_one("#months", OptionList).focus()
+        self.refresh_bindings()
+
+    @on(TabbedContent.TabActivated)
+    def tab_changed(self) -> None:
         self.refresh_bindings()
 
     def action_reload(self) -> None:
