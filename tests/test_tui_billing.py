@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from admin_host import settle
 from sqlalchemy import select
 from textual.widgets import Button, DataTable, Input, Label, OptionList, TabbedContent
-from admin_host import settle
 from tui_desk import demo_db_fixture, demo_template_fixture, desk  # noqa: F401  (fixtures)
 
 from data.billing import get_invoice
 from data.billing_desk import limit_notices
 from data.db import Database
-from data.invoice_export import invoice_csv, invoice_document, invoice_markdown
 from data.incidents import IncidentEntry, record_incident
+from data.invoice_export import invoice_csv, invoice_document, invoice_markdown
 from data.models import Client, ClosedMonth, Contract, Incident, Invoice
 from tui.screens.billing import BillingScreen
 from tui.screens.billing_dialogs import AskDialog, CloseProgressDialog, CloseSummaryDialog

@@ -7,11 +7,13 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from admin_host import AdminHost, demo_context, settle, until
 from sqlalchemy import select
 from textual.widgets import DataTable, Input, Static, TabbedContent
 
 from data.db import Database
+from data.errors import ValidationError
 from data.export_files import output_path
 from data.models import Client
 from data.quotes import client_quote_inputs, save_quote
@@ -95,13 +97,11 @@ async def test_quote_screen_lists_the_clients_saved_quotes_and_exports_json(data
         assert json.loads(target.read_text(encoding="utf-8")) == {**saved.body, "saved_quote_id": quote_id}
 
 
-def test_output_path_refuses_bad_paths_with_one_line(tmp_path: Path) -> None:
-    for text, words in [("", "type the file"), (str(tmp_path), "is a folder"), (str(tmp_path / "no" / "x.md"), "does not exist"),
-                        ("a\x1bb.md", "is not a file name")]:
-        try:
-            output_path(text)
-        except Exception as exc:  # noqa: BLE001 - the message is what is checked
-            assert words in str(exc) and "\n" not in str(exc) and getattr(exc, "field", None) == "path"
-        else:
-            raise AssertionError(f"{text!r} was accepted")
+@pytest.mark.parametrize(("text", "words"), [
+    ("", "type the file"), ("{tmp}", "is a folder"), ("{tmp}/no/x.md", "does not exist"), ("a\x1bb.md", "is not a file name"),
+])
+def test_output_path_refuses_bad_paths_with_one_line(tmp_path: Path, text: str, words: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        output_path(text.format(tmp=tmp_path))
+    assert words in str(refused.value) and "\n" not in str(refused.value) and refused.value.field == "path"
     assert output_path(str(tmp_path / "ok.md")) == tmp_path / "ok.md"
