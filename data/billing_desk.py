@@ -21,7 +21,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data.billing import list_invoices, summarize
+from data.billing import InvoiceSummary, list_invoices, summarize
 from data.billing_calendar import next_month
 from data.errors import ConflictError, NotFoundError
 from data.incidents import Assessment, decide_fee_limit, fee_limit_notices
@@ -45,16 +45,11 @@ class BillingMonth:
 
 
 @dataclass(frozen=True)
-class InvoiceRow:
+class InvoiceRow(InvoiceSummary):
+    """A line of the month's invoice list: the close's summary and where the invoice sits."""
+
     id: int
-    number: str
     month: dt.date
-    client_code: str
-    client_name: str
-    plan: str
-    net_total: Decimal
-    tax: Decimal
-    gross_total: Decimal
     issue_date: dt.date
     due_date: dt.date
 
@@ -99,11 +94,7 @@ def month_invoices(session: Session, month: dt.date) -> list[InvoiceRow]:
     rows = []
     for invoice in list_invoices(session, month=month):
         s = summarize(invoice)
-        rows.append(InvoiceRow(
-            id=invoice.id, number=s.number, month=invoice.month, client_code=s.client_code, client_name=s.client_name,
-            plan=s.plan, net_total=s.net_total, tax=s.tax, gross_total=s.gross_total,
-            issue_date=invoice.issue_date, due_date=invoice.due_date,
-        ))
+        rows.append(InvoiceRow(**vars(s), id=invoice.id, month=invoice.month, issue_date=invoice.issue_date, due_date=invoice.due_date))
     return rows
 
 
