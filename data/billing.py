@@ -132,8 +132,12 @@ def close_month(
     today: dt.date | None = None,
     now: dt.datetime | None = None,
     rules_for: RulesFor | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> CloseResult:
-    """Invoice every billed contract for `month` and lock the month; the caller owns the transaction."""
+    """Invoice every billed contract for `month` and lock the month; the caller owns the transaction.
+
+    `progress(done, total)` is called before each contract and once at the end (the app's progress bar);
+    an exception it raises (the user cancelled) leaves the transaction to the caller's rollback."""
     month = parse_month(month) if isinstance(month, str) else month_start(month)
     now = now or business_now()
     today = today or now.date()
@@ -158,7 +162,10 @@ def close_month(
         return cache[contract.tariff_ref]
 
     invoices: list[Invoice] = []
-    for contract in billed_contracts(session, month):
+    contracts = billed_contracts(session, month)
+    for done, contract in enumerate(contracts):
+        if progress is not None:
+            progress(done, len(contracts))
         rules = rules_of(contract)
         lines = contract_lines(session, contract, month, rules, now)
         totals = rules.invoice_totals(lines)
@@ -182,6 +189,8 @@ def close_month(
     session.flush()
     session.add(ClosedMonth(month=month, closed_at=now))
     session.flush()
+    if progress is not None:
+        progress(len(contracts), len(contracts))
     return CloseResult(month, False, tuple(summarize(i) for i in invoices))
 
 

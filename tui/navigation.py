@@ -53,6 +53,8 @@ DESTINATIONS: tuple[Destination, ...] = (
                 "Plans, start months, service hours, cancellation"),
     Destination("quote", "Quote", "tui.screens.quote:QuoteScreen", "quote", "f7",
                 "Monthly fee for offices and seats, with the breakdown"),
+    Destination("billing", "Billing", "tui.screens.billing:BillingScreen", "billing", "f8",
+                "Close a month into invoices; list, open and export invoices; fee-limit notices"),
     Destination("new-request", "New visit request", "tui.screens.request_form:RequestFormScreen", "requests",
                 "ctrl+n", "Take a client's request for an on-site visit", top_level=False, done="Visit request saved."),
     Destination("open-client", "Open client…", "tui.screens.client_detail:ClientDetailScreen", "clients", None,

@@ -18,6 +18,7 @@ from data.queries import PLAN_LABELS, ClientDetail, OfficeRow, client_detail, cl
 from tui.context import AppContext
 from tui.messages import Navigate
 from tui.screens.client_archive import confirm_archive
+from tui.screens.saved_quotes import SavedQuotesTab, load_saved_quotes, saved_quotes_table
 from tui.text import plain, styled
 
 KIND_LABELS = {
@@ -38,7 +39,7 @@ def coordinates(office: OfficeRow) -> str:
     return f"{office.lat:.4f}, {office.lon:.4f}{precision}"
 
 
-class ClientDetailScreen(Screen[None]):
+class ClientDetailScreen(SavedQuotesTab, Screen[None]):
     """`ClientDetailScreen(ctx, client_id=7)`."""
 
     BINDINGS = [
@@ -92,6 +93,9 @@ class ClientDetailScreen(Screen[None]):
                 requests: DataTable[str | Text] = DataTable(id="requests", cursor_type="row")
                 requests.add_columns("Received", "Office", "Urgency", "Status", "What")
                 yield requests
+            if self.ctx.role.can("quote"):
+                with TabPane("Saved quotes", id="tab-quotes"):
+                    yield saved_quotes_table()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -105,8 +109,13 @@ class ClientDetailScreen(Screen[None]):
         if tabs.active == "tab-offices" and not isinstance(self.focused, DataTable):
             self.query_one("#offices", DataTable).focus()  # back from Seats or a form: on the list, not the tabs
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="client-detail")
     def load(self) -> None:
+        self.load_detail()
+        if self.ctx.role.can("quote"):
+            load_saved_quotes(self, self.ctx, self.client_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="client-detail")
+    def load_detail(self) -> None:
         role = self.ctx.role
         try:
             with self.ctx.db.sessions() as session:

@@ -94,6 +94,7 @@ class QuoteScreen(Screen[None]):
         Binding("ctrl+e", "export", "Export"),
         Binding("ctrl+o", "add_office", "Add office"),
         Binding("ctrl+l", "find_client", "From client"),
+        Binding("ctrl+r", "saved_quotes", "Saved quotes"),
     ]
 
     class Computed(Message):
@@ -481,6 +482,13 @@ class QuoteScreen(Screen[None]):
                 self.notify(f"Quote written to {path}")
 
         self.app.push_screen(QuoteExportDialog(q, title=title, created=self.ctx.clock(), file_stem=stem), written)
+
+
+    def action_saved_quotes(self) -> None:
+        """The saved quotes of this client (of every client when the quote is not for one)."""
+        from tui.screens.saved_quotes import SavedQuotesScreen
+
+        self.app.push_screen(SavedQuotesScreen(self.ctx, self.client_id, self.client_title))
 
 
 def _sentence(text: str) -> str:
