@@ -279,7 +279,8 @@ def insert_feasible(ins: Any, v: int, seq: Any, n: int, D0: Any, D1: Any, L0: An
     d0, d1 = D0[p], D1[p]
     if d0 >= INF and d1 >= INF:
         return False
-    d0, d1, _, _, _, _, _ = step(ins, v, a, k, d0, d1, 0, 0)
+    zero = np.int64(0)  # not a literal 0: numba would compile step once more for Literal[int]
+    d0, d1, _, _, _, _, _ = step(ins, v, a, k, d0, d1, zero, zero)
     if d0 >= INF and d1 >= INF:
         return False
     q = ins.veh[v, V_END] if p == n else seq[p]

@@ -99,7 +99,7 @@ def run_chunk(
         for i in range(npend):
             mark[pend[i]] = False
         noise = 0.0 if np.random.random() < 0.5 else 0.05
-        recreate(ins, N, S, pend, full, npend, ruined, nru, fl, noise, LNS_CONCIERGES, work)
+        recreate(ins, N, S, pend, full, npend, ruined, nru, fl, noise, np.int64(LNS_CONCIERGES), work)
         new = objective(ins, S)
         score = 0.0
         if new < best:
@@ -133,7 +133,8 @@ def build_batches(ins: Any, N: Any, S: Any, order: Any, batch: int, pend: Any, f
             pend[npend] = order[i]
             full[npend] = True
             npend += 1
-        recreate(ins, N, S, pend, full, npend, ruined, 0, 0, 0.0, N.vnear.shape[1], work)
+        zero = np.int64(0)  # typed like run_chunk's arguments (a literal 0 would compile recreate again)
+        recreate(ins, N, S, pend, full, npend, ruined, zero, zero, 0.0, np.int64(N.vnear.shape[1]), work)
 
 
 @dataclass

@@ -94,13 +94,20 @@ def clone(sol: Sol) -> Sol:
 
 
 @njit(cache=True)
+def _copy_flat(dst: Any, src: Any) -> None:
+    for i in range(dst.shape[0]):
+        dst[i] = src[i]
+
+
+@njit(cache=True)
 def copy_into(dst: Any, src: Any) -> None:
-    """Overwrite `dst` with `src` (same shapes)."""
-    dst.nodes[...] = src.nodes
-    dst.fw[...] = src.fw
-    dst.bw[...] = src.bw
-    dst.rt[...] = src.rt
-    dst.where[...] = src.where
+    """Overwrite `dst` with `src` (same shapes). Element loops, not `dst[...] = src`: broadcasting
+    assignment compiles shape checks with formatted error messages (seconds of compile time)."""
+    _copy_flat(dst.nodes.ravel(), src.nodes.ravel())
+    _copy_flat(dst.fw.ravel(), src.fw.ravel())
+    _copy_flat(dst.bw.ravel(), src.bw.ravel())
+    _copy_flat(dst.rt.ravel(), src.rt.ravel())
+    _copy_flat(dst.where.ravel(), src.where.ravel())
 
 
 @njit(cache=True)
