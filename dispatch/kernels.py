@@ -24,6 +24,12 @@ from dispatch.instance import INF, K_FROM, K_NWIN, K_RATE, K_SVC, V_BD, V_BE, V_
 
 # `ins` is a dispatch.instance.Instance (columns V_*, K_*); numba compiles one version per array layout.
 # Every function returns plain numbers so callers in Python and in other kernels share them.
+#
+# Compile time (bench/numba_coldstart.py): numba compiles a kernel once per distinct tuple of argument
+# types, and an integer literal is a type of its own (`Literal[int](0)`). A variable that starts as a
+# literal and is passed to another kernel compiles that kernel twice, once while type inference has only
+# seen the literal. So counters and accumulators handed to kernels start as `ZERO` / `np.int64(...)`.
+ZERO = np.int64(0)
 
 
 @njit(cache=True)
@@ -122,7 +128,7 @@ def schedule_into(ins: Any, v: int, seq: Any, n: int, D0: Any, D1: Any, C0: Any,
     """Simulate route v over seq[:n], filling the departure states after each position (index 0: the start
     place); returns (return time or INF when infeasible, time cost). An empty route is feasible at no cost."""
     d0, d1 = start_state(ins, v)
-    c0, c1 = 0, 0
+    c0, c1 = ZERO, ZERO
     D0[0], D1[0], C0[0], C1[0] = d0, d1, c0, c1
     if n == 0:
         return ins.veh[v, V_SS], 0
@@ -207,7 +213,7 @@ def route_times(ins: Any, v: int, seq: Any, n: int, starts: Any) -> tuple[int, i
     d0s = np.empty(n + 1, dtype=np.int64)
     d0, d1 = start_state(ins, v)
     d0s[0] = d0
-    c0, c1 = 0, 0
+    c0, c1 = ZERO, ZERO
     g1 = -1
     a = ins.veh[v, V_START]
     for j in range(n):
@@ -279,8 +285,7 @@ def insert_feasible(ins: Any, v: int, seq: Any, n: int, D0: Any, D1: Any, L0: An
     d0, d1 = D0[p], D1[p]
     if d0 >= INF and d1 >= INF:
         return False
-    zero = np.int64(0)  # not a literal 0: numba would compile step once more for Literal[int]
-    d0, d1, _, _, _, _, _ = step(ins, v, a, k, d0, d1, zero, zero)
+    d0, d1, _, _, _, _, _ = step(ins, v, a, k, d0, d1, ZERO, ZERO)
     if d0 >= INF and d1 >= INF:
         return False
     q = ins.veh[v, V_END] if p == n else seq[p]

@@ -80,7 +80,7 @@ def run_chunk(
         q = 4 if qmax <= 4 else 4 + np.random.randint(qmax - 3)
         copy_into(T, S)
         nrem, nru = ruin(ins, N, S, op, q, removed, ruined)
-        npend = 0
+        npend = np.int64(0)
         for i in range(nrem):
             pend[npend] = removed[i]
             full[npend] = True
@@ -128,12 +128,12 @@ def build_batches(ins: Any, N: Any, S: Any, order: Any, batch: int, pend: Any, f
     """Insert visits in `order`, `batch` at a time, by regret-2 (the construction)."""
     n = order.shape[0]
     for b in range(0, n, batch):
-        npend = 0
+        npend = np.int64(0)
         for i in range(b, min(n, b + batch)):
             pend[npend] = order[i]
             full[npend] = True
             npend += 1
-        zero = np.int64(0)  # typed like run_chunk's arguments (a literal 0 would compile recreate again)
+        zero = np.int64(0)  # typed like run_chunk's arguments (see dispatch/kernels.py on compile time)
         recreate(ins, N, S, pend, full, npend, ruined, zero, zero, 0.0, np.int64(N.vnear.shape[1]), work)
 
 

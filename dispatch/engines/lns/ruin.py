@@ -138,7 +138,7 @@ def _make_room(ins: Any, N: Any, S: Any, removed: Any, ruined: Any) -> tuple[int
     nrem, nru = np.int64(1), np.int64(0)
     push = 1 + np.random.randint(ROOM_PUSH)
     for _ in range(push):
-        worst, wpen = -1, float(pen)
+        worst, wpen = np.int64(-1), float(pen)
         for j in range(S.rt[v, R_LEN]):
             x = S.nodes[v, j]
             px = penalty_of(ins, x) * (1.0 + 0.2 * np.random.random())
@@ -155,7 +155,7 @@ def _make_room(ins: Any, N: Any, S: Any, removed: Any, ruined: Any) -> tuple[int
 @njit(cache=True)
 def ruin(ins: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -> tuple[int, int]:
     """Apply ruin operator `op` removing about q visits; returns (removed, routes touched)."""
-    nrem, nru = np.int64(0), np.int64(0)  # not literals (one compile of _remove per call site otherwise)
+    nrem, nru = np.int64(0), np.int64(0)  # not literals (see dispatch/kernels.py on compile time)
     q = min(q, removed.shape[0])
     if op == RANDOM:
         for _ in range(q):
@@ -169,7 +169,7 @@ def ruin(ins: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -
             K = N.neigh.shape[1]
             cand = np.empty(K, dtype=np.int64)
             score = np.empty(K, dtype=np.float64)
-            nc = 0
+            nc = np.int64(0)
             t0 = _start_of(ins, S, seed)
             rs = ins.row[seed]
             for j in range(K):
@@ -236,7 +236,7 @@ def ruin(ins: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -
             total += S.rt[v, R_LEN]
         cand = np.empty(total, dtype=np.int64)
         gain = np.empty(total, dtype=np.float64)
-        nc = 0
+        nc = np.int64(0)
         for v in range(m):
             for j in range(S.rt[v, R_LEN]):
                 k = S.nodes[v, j]
