@@ -21,6 +21,9 @@ import numpy as np
 from numba import njit
 
 from dispatch.instance import INF, K_FROM, K_NWIN, K_RATE, K_SVC, V_BD, V_BE, V_BL, V_END, V_PROF, V_SE, V_SS, V_START
+from dispatch.warmup import ensure_cache_location
+
+ensure_cache_location(__file__)  # before the first @njit(cache=True): numba refuses to import without a cache folder
 
 # `ins` is a dispatch.instance.Instance (columns V_*, K_*); numba compiles one version per array layout.
 # Every function returns plain numbers so callers in Python and in other kernels share them.

@@ -201,13 +201,15 @@ class RealPlanner:
 
 
 class SolveProgress(Message):
-    """A better plan was found: cost, seconds elapsed, visits planned. A burst collapses to the latest."""
+    """A better plan was found: cost, seconds elapsed, visits planned (or, with a `stage`, a slow step
+    before the first plan). A burst collapses to the latest."""
 
-    def __init__(self, best_cost: int, elapsed: float, planned: int) -> None:
+    def __init__(self, best_cost: int, elapsed: float, planned: int, stage: str = "") -> None:
         super().__init__()
         self.best_cost = best_cost
         self.elapsed = elapsed
         self.planned = planned
+        self.stage = stage
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SolveProgress)

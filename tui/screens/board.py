@@ -279,7 +279,7 @@ class BoardScreen(Screen[None]):
             return stop.is_set() or worker.is_cancelled
 
         def progress(p: Progress) -> None:
-            self.post_message(SolveProgress(p.best_cost, p.elapsed, p.planned))
+            self.post_message(SolveProgress(p.best_cost, p.elapsed, p.planned, p.stage))
 
         try:
             if mode == "replan":
@@ -324,7 +324,9 @@ class BoardScreen(Screen[None]):
             text += " (search done: explaining what stays unplanned)"
         elif isinstance(limit, float | int):
             text += f" of {limit:.0f} s"
-        if best is not None:
+        if best is not None and best.stage:
+            text += f" · {best.stage}"
+        elif best is not None:
             text += f" · best cost {best.best_cost:,} · {best.planned} visits planned"
         self.query_one("#progress", Static).update(text + "  (x cancels)")
 
