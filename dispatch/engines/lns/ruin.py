@@ -34,30 +34,6 @@ EXPONENT = 4.0
 
 
 @njit(cache=True)
-def argsort(keys: Any, n: int) -> Any:
-    """Indices of keys[:n] in ascending order (stable bottom-up merge sort: np.argsort compiles a
-    quicksort per key type, several seconds; this compiles in a fraction of that)."""
-    idx = np.arange(n)
-    tmp = np.empty(n, dtype=np.int64)
-    width = 1
-    while width < n:
-        for lo in range(0, n, 2 * width):
-            mid, hi = min(lo + width, n), min(lo + 2 * width, n)
-            i, j = lo, mid
-            for t in range(lo, hi):
-                if i < mid and (j >= hi or keys[idx[i]] <= keys[idx[j]]):
-                    tmp[t] = idx[i]
-                    i += 1
-                else:
-                    tmp[t] = idx[j]
-                    j += 1
-        for t in range(n):
-            idx[t] = tmp[t]
-        width *= 2
-    return idx
-
-
-@njit(cache=True)
 def _pick_planned(ins: Any, S: Any) -> int:
     """A random planned visit that may move, or -1."""
     n = S.where.shape[0]
@@ -180,7 +156,7 @@ def ruin(ins: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -
                     score[nc] = tr + TIME_WEIGHT * abs(_start_of(ins, S, k) - t0)
                     nc += 1
             nrem, nru = _remove(ins, S, seed, removed, nrem, ruined, nru)
-            nrem, nru = _remove_ordered(ins, S, cand[argsort(score, nc)], q, removed, nrem, ruined, nru)
+            nrem, nru = _remove_ordered(ins, S, cand[np.argsort(score[:nc])], q, removed, nrem, ruined, nru)
     elif op == STRING:
         seed = _pick_planned(ins, S)
         if seed >= 0:
@@ -249,7 +225,7 @@ def ruin(ins: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -
                 cand[nc] = k
                 gain[nc] = -(S.rt[v, R_TC] - tc - darc + ded)  # ascending: largest saving first
                 nc += 1
-        nrem, nru = _remove_ordered(ins, S, cand[argsort(gain, nc)], q, removed, nrem, ruined, nru)
+        nrem, nru = _remove_ordered(ins, S, cand[np.argsort(gain[:nc])], q, removed, nrem, ruined, nru)
     for r in range(nru):
         rebuild(ins, S, ruined[r])
     return nrem, nru
