@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 
 from dispatch.instance import INF, K_FROM, K_NWIN, K_RATE, K_SVC, V_BD, V_BE, V_BL, V_END, V_PROF, V_SE, V_SS, V_START
-from dispatch.warmup import ensure_cache_location
+from dispatch.warmup import drop_stale_cache, ensure_cache_location
 
 ensure_cache_location(__file__)  # before the first @njit(cache=True): numba refuses to import without a cache folder
 
@@ -303,3 +303,6 @@ def insert_feasible(ins: Any, v: int, seq: Any, n: int, D0: Any, D1: Any, L0: An
         if bd > 0 and max(d0, be) <= bl and la1 > -INF and max(d0 + tr, be) + bd <= la1:
             return True
     return False
+
+
+drop_stale_cache(__name__)  # numba would not notice a change in instance.py or a caller's callee

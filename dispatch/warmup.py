@@ -19,14 +19,24 @@ false. A cached load takes ~1.5 s in a new process.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import tempfile
 import time
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from dispatch.problem import Break, Concierge, DispatchProblem, Location, Matrix, Pin, Urgency, Visit, Window
+
+#: Every source whose code or constants end up in the compiled kernels. numba checks only a kernel's own
+#: file when it loads the kernel from its cache, so after an upgrade that changed a callee (or a column
+#: index in instance.py) but not the caller's file it would run the old callee: `drop_stale_cache`.
+KERNEL_SOURCES = (
+    "kernels.py", "instance.py", "costs.py",
+    "engines/lns/state.py", "engines/lns/ruin.py", "engines/lns/recreate.py", "engines/lns/loop.py",
+)
 
 
 def tiny_day() -> DispatchProblem:
@@ -105,6 +115,37 @@ def _dispatchers(module: ModuleType) -> list[Any]:
     from numba.core.registry import CPUDispatcher
 
     return [f for f in vars(module).values() if isinstance(f, CPUDispatcher) and f.py_func.__module__ == module.__name__]
+
+
+def kernel_fingerprint() -> str:
+    """A hash of KERNEL_SOURCES."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in KERNEL_SOURCES:
+        digest.update(name.encode() + b"\0" + (root / name).read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def drop_stale_cache(module_name: str) -> None:
+    """Delete numba's cached machine code of the module's kernels when it was compiled from other kernel
+    sources than today's (a stamp file per module beside the cache records which). Call at the end of
+    every kernel module (`drop_stale_cache(__name__)`); a cache folder that cannot be written is left alone."""
+    module = sys.modules[module_name]
+    dispatchers = _dispatchers(module)
+    if not dispatchers or not module.__file__:
+        return
+    try:
+        folder = Path(dispatchers[0]._cache._cache_path)
+        stem = Path(module.__file__).stem  # numba's files: <stem>.<function>-<line>.pyXY[.N].nbi / .nbc
+        stamp = folder / f"{stem}.concierge-stamp"
+        want = kernel_fingerprint()
+        if stamp.is_file() and stamp.read_text() == want:
+            return
+        for stale in [*folder.glob(f"{stem}.*.nbi"), *folder.glob(f"{stem}.*.nbc")]:
+            stale.unlink(missing_ok=True)
+        stamp.write_text(want)
+    except (OSError, AttributeError):
+        return
 
 
 def kernels_ready() -> bool:

@@ -79,3 +79,19 @@ def test_later_runs_do_not() -> None:
     seen: list[Progress] = []
     solve_module.solve(_day(), SolveParams(time_limit=5, solution_limit=3), on_progress=seen.append)
     assert seen and not any(p.stage for p in seen)
+
+
+def test_cache_of_other_kernel_sources_is_dropped(tmp_path: Path) -> None:
+    """numba checks only a kernel's own file: cached code built from other kernel sources (say an upgrade
+    changed instance.py's columns) is deleted on import; code built from today's sources is kept."""
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "dispatch", src / "dispatch", ignore=shutil.ignore_patterns("__pycache__"))
+    code = "import dispatch.kernels as k; print(k.win_start._cache._cache_path)"
+    cache = Path(_python(src, code, NUMBA_CACHE_DIR=str(tmp_path / "cache")).stdout.strip())
+    kept = cache / "kernels.step-1.py311.nbi"
+    kept.write_text("compiled from today's sources")
+    assert _python(src, code, NUMBA_CACHE_DIR=str(tmp_path / "cache")).returncode == 0
+    assert kept.exists()
+    (src / "dispatch" / "instance.py").write_text((src / "dispatch" / "instance.py").read_text() + "\n# changed\n")
+    assert _python(src, code, NUMBA_CACHE_DIR=str(tmp_path / "cache")).returncode == 0
+    assert not kept.exists()

@@ -23,6 +23,7 @@ from dispatch.engines.lns.recreate import N_RECREATE, recreate, recreate_work
 from dispatch.engines.lns.ruin import N_RUIN, ruin
 from dispatch.engines.lns.state import R_ARC, R_LEN, clone, copy_into, empty_sol, objective, routes_of, sol_from_routes
 from dispatch.instance import K_PEN, K_REQ, Instance
+from dispatch.warmup import drop_stale_cache
 
 SCORE_BEST, SCORE_BETTER, SCORE_ACCEPTED = 33.0, 9.0, 13.0
 #: How fast weights follow the scores (per chunk).
@@ -232,3 +233,5 @@ class Lns:
                 chunk = max(1, min(4 * chunk, int(chunk * CHUNK_SECONDS / max(spent, 1e-6))))
         return routes_of(B), done
 
+
+drop_stale_cache(__name__)  # see dispatch.warmup.KERNEL_SOURCES

@@ -21,6 +21,7 @@ from dispatch.costs import DEDICATED_PENALTY
 from dispatch.engines.lns.recreate import penalty_of
 from dispatch.engines.lns.state import F_C0, F_C1, F_D0, F_D1, R_LEN, R_TC, rebuild, take_out
 from dispatch.instance import K_DED, K_LOCK, K_SVC
+from dispatch.warmup import drop_stale_cache
 
 RANDOM, RELATED, STRING, ROUTE, WORST, ROOM = 0, 1, 2, 3, 4, 5
 N_RUIN = 6
@@ -229,3 +230,6 @@ def ruin(ins: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -
     for r in range(nru):
         rebuild(ins, S, ruined[r])
     return nrem, nru
+
+
+drop_stale_cache(__name__)  # see dispatch.warmup.KERNEL_SOURCES

@@ -37,6 +37,7 @@ from dispatch.instance import (
     Instance,
     route_capacity,
 )
+from dispatch.warmup import drop_stale_cache
 
 I64 = npt.NDArray[np.int64]
 #: Penalty of leaving a required (or fixed) visit out, inside the LNS: above any optional penalty.
@@ -209,3 +210,6 @@ def best_insertion(ins: Any, S: Any, k: int, v: int, noise: float) -> tuple[int,
         if delta < best:
             best, where = delta, p
     return best, where
+
+
+drop_stale_cache(__name__)  # see dispatch.warmup.KERNEL_SOURCES
