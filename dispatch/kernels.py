@@ -15,7 +15,8 @@ cached on disk (`cache=True`), so only the first solve after an install pays the
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 from numba import njit
@@ -31,8 +32,9 @@ ensure_cache_location(__file__)  # before the first @njit(cache=True): numba ref
 # Compile time (bench/numba_coldstart.py): numba compiles a kernel once per distinct tuple of argument
 # types, and an integer literal is a type of its own (`Literal[int](0)`). A variable that starts as a
 # literal and is passed to another kernel compiles that kernel twice, once while type inference has only
-# seen the literal. So counters and accumulators handed to kernels start as `ZERO` / `np.int64(...)`.
-ZERO = np.int64(0)
+# seen the literal. So counters and accumulators handed to kernels start as `ZERO` / `as_int64(...)`.
+as_int64 = cast("Callable[[int], int]", np.int64)  # np.int64 itself (an int to mypy)
+ZERO = as_int64(0)
 
 
 @njit(cache=True)

@@ -81,13 +81,14 @@ def ensure_cache_location(module_file: str) -> str | None:
     from numba import config
     from numba.misc.appdirs import AppDirs
 
-    if config.CACHE_DIR:
+    if getattr(config, "CACHE_DIR", ""):
         return None
     here = os.path.join(os.path.dirname(os.path.abspath(module_file)), "__pycache__")
-    if _writable_dir(here) or _writable_dir(AppDirs(appname="numba", appauthor=False).user_cache_dir):
+    user: str = AppDirs(appname="numba", appauthor=False).user_cache_dir  # type: ignore[no-untyped-call]
+    if _writable_dir(here) or _writable_dir(user):
         return None
     folder = tempfile.mkdtemp(prefix="concierge-numba-")
-    config.CACHE_DIR = folder
+    setattr(config, "CACHE_DIR", folder)  # noqa: B010 - numba.config has no type stubs for it
     print(f"concierge: no writable cache for the optimizer's compiled code; using {folder} (set NUMBA_CACHE_DIR to keep it)", file=sys.stderr)
     return folder
 
