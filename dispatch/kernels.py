@@ -15,15 +15,26 @@ cached on disk (`cache=True`), so only the first solve after an install pays the
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 from numba import njit
 
 from dispatch.instance import INF, K_FROM, K_NWIN, K_RATE, K_SVC, V_BD, V_BE, V_BL, V_END, V_PROF, V_SE, V_SS, V_START
+from dispatch.warmup import drop_stale_cache, ensure_cache_location
+
+ensure_cache_location(__file__)  # before the first @njit(cache=True): numba refuses to import without a cache folder
 
 # `ins` is a dispatch.instance.Instance (columns V_*, K_*); numba compiles one version per array layout.
 # Every function returns plain numbers so callers in Python and in other kernels share them.
+#
+# Compile time (bench/numba_coldstart.py): numba compiles a kernel once per distinct tuple of argument
+# types, and an integer literal is a type of its own (`Literal[int](0)`). A variable that starts as a
+# literal and is passed to another kernel compiles that kernel twice, once while type inference has only
+# seen the literal. So counters and accumulators handed to kernels start as `ZERO` / `as_int64(...)`.
+as_int64 = cast("Callable[[int], int]", np.int64)  # np.int64 itself (an int to mypy)
+ZERO = as_int64(0)
 
 
 @njit(cache=True)
@@ -122,7 +133,7 @@ def schedule_into(ins: Any, v: int, seq: Any, n: int, D0: Any, D1: Any, C0: Any,
     """Simulate route v over seq[:n], filling the departure states after each position (index 0: the start
     place); returns (return time or INF when infeasible, time cost). An empty route is feasible at no cost."""
     d0, d1 = start_state(ins, v)
-    c0, c1 = 0, 0
+    c0, c1 = ZERO, ZERO
     D0[0], D1[0], C0[0], C1[0] = d0, d1, c0, c1
     if n == 0:
         return ins.veh[v, V_SS], 0
@@ -207,7 +218,7 @@ def route_times(ins: Any, v: int, seq: Any, n: int, starts: Any) -> tuple[int, i
     d0s = np.empty(n + 1, dtype=np.int64)
     d0, d1 = start_state(ins, v)
     d0s[0] = d0
-    c0, c1 = 0, 0
+    c0, c1 = ZERO, ZERO
     g1 = -1
     a = ins.veh[v, V_START]
     for j in range(n):
@@ -279,7 +290,7 @@ def insert_feasible(ins: Any, v: int, seq: Any, n: int, D0: Any, D1: Any, L0: An
     d0, d1 = D0[p], D1[p]
     if d0 >= INF and d1 >= INF:
         return False
-    d0, d1, _, _, _, _, _ = step(ins, v, a, k, d0, d1, 0, 0)
+    d0, d1, _, _, _, _, _ = step(ins, v, a, k, d0, d1, ZERO, ZERO)
     if d0 >= INF and d1 >= INF:
         return False
     q = ins.veh[v, V_END] if p == n else seq[p]
@@ -294,3 +305,6 @@ def insert_feasible(ins: Any, v: int, seq: Any, n: int, D0: Any, D1: Any, L0: An
         if bd > 0 and max(d0, be) <= bl and la1 > -INF and max(d0 + tr, be) + bd <= la1:
             return True
     return False
+
+
+drop_stale_cache(__name__)  # numba would not notice a change in instance.py or a caller's callee

@@ -74,13 +74,22 @@ class SolveParams:
 class Progress:
     """Reported at each improving solution: objective value, seconds since the start, visits planned, and
     the plan itself (times and unplanned visits, reasons not yet worded) so a caller can show it in its
-    own words; None where a caller-facing plan is not at hand."""
+    own words; None where a caller-facing plan is not at hand. A progress with a `stage` reports a slow
+    step before the first solution instead (best cost `NO_SOLUTION_YET`, nothing planned), today only
+    `PREPARING`: the first solve after an install compiles the optimizer's kernels (see `dispatch.warmup`)."""
 
     best_cost: int
     elapsed: float
     planned: int
     worker: int = 0
     plan: Plan | None = None
+    stage: str = ""
+
+
+#: `Progress.best_cost` before any solution exists (larger than any real cost, so costs still fall).
+NO_SOLUTION_YET = 2**63 - 1
+#: The stage reported while numba compiles the kernels (the first solve after an install or upgrade).
+PREPARING = "preparing the optimizer (first run only)…"
 
 
 StopFn = Callable[[], bool]

@@ -25,11 +25,11 @@ from dispatch.engines.base import Routes
 from dispatch.engines.lns.loop import Lns
 from dispatch.errors import DispatchError
 from dispatch.evaluate import Evaluator
-from dispatch.params import Progress, ProgressFn, SolveParams, StopFn
+from dispatch.params import NO_SOLUTION_YET, PREPARING, Progress, ProgressFn, SolveParams, StopFn
 from dispatch.plan import Plan, PlanStatus, empty_plan
 from dispatch.portfolio import Context, run_portfolio, run_worker
 from dispatch.problem import DispatchProblem
-from dispatch.warmup import warm_up
+from dispatch.warmup import kernels_ready, warm_up
 
 __all__ = ["Progress", "ProgressFn", "SolveParams", "StopFn", "recipes", "solve"]
 
@@ -84,6 +84,8 @@ def solve(
         raise DispatchError("initial_routes: needs one route per concierge")
     if not problem.concierges or not problem.visits:
         return _explained(problem, None, empty_plan(problem, PlanStatus.FEASIBLE, time.monotonic() - t0), params, t0 + params.time_limit)
+    if on_progress is not None and not kernels_ready():
+        on_progress(Progress(NO_SOLUTION_YET, time.monotonic() - t0, 0, stage=PREPARING))
     ev = Evaluator(problem, arc_cost=params.arc_cost)
     lns = Lns.of(ev.inst)
     if initial_routes is not None:

@@ -16,6 +16,7 @@ from tui_fakes import FakePlanner, Host, sqlite_database_fixture  # noqa: F401  
 
 from data.db import Database
 from data.models import Visit, VisitRequest
+from dispatch.params import NO_SOLUTION_YET, PREPARING, Progress
 from tui.context import AppContext, Role
 from tui.screens.board import BoardScreen
 from tui.screens.day import DayScreen
@@ -89,6 +90,22 @@ async def test_emergency_request_is_planned_and_assigned(sqlite_database: Databa
 def _requests(database: Database) -> list[VisitRequest]:
     with database.sessions() as s:
         return list(s.query(VisitRequest))
+
+
+async def test_first_run_says_the_optimizer_is_being_prepared(sqlite_database: Database) -> None:
+    """The first plan after an install compiles the optimizer: the progress line says so, not a cost."""
+    build(sqlite_database, committed=False)
+    planner = FakePlanner(wait=True, first=Progress(NO_SOLUTION_YET, 0.1, 0, stage=PREPARING))
+    app = host(sqlite_database, planner)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = board(app)
+        await pilot.press("p")
+        assert planner.started.wait(5)
+        await pilot.pause(0.6)
+        text = str(screen.query_one("#progress", Static).render())
+        assert "preparing the optimizer (first run only)" in text and "best cost" not in text
+        await pilot.press("x")
+        await app.workers.wait_for_complete()
 
 
 async def test_cancel_a_running_plan_keeps_the_board_responsive(sqlite_database: Database) -> None:

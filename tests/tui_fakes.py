@@ -69,7 +69,9 @@ def greedy_plan(snapshot: DaySnapshot, status: PlanStatus = PlanStatus.FEASIBLE)
 class FakePlanner:
     """Reports progress at once, then waits for `cue` (set by default) or a cancel; returns `greedy_plan`."""
 
-    def __init__(self, *, wait: bool = False) -> None:
+    def __init__(self, *, wait: bool = False, first: Progress | None = None) -> None:
+        self.first = first
+        """The first progress reported (default: a first plan, handed over as the real planner does)."""
         self.cue = threading.Event()
         self.started = threading.Event()
         self.calls: list[str] = []
@@ -79,7 +81,7 @@ class FakePlanner:
     def plan(self, snapshot: DaySnapshot, *, should_stop: Callable[[], bool], on_progress: Callable[[Progress], None]) -> Plan:
         self.calls.append("plan")
         self.started.set()
-        on_progress(Progress(123_456, 0.2, 1, plan=greedy_plan(snapshot)))
+        on_progress(self.first if self.first is not None else Progress(123_456, 0.2, 1, plan=greedy_plan(snapshot)))
         while not self.cue.is_set():
             if should_stop():
                 return greedy_plan(snapshot, PlanStatus.CANCELLED)

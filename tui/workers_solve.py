@@ -201,15 +201,17 @@ class RealPlanner:
 
 
 class SolveProgress(Message):
-    """A better plan was found: cost, seconds elapsed, visits planned, the plan. A burst collapses to the latest."""
+    """A better plan was found: cost, seconds elapsed, visits planned, the plan (or, with a `stage`, a slow
+    step before the first plan). A burst collapses to the latest."""
 
-    def __init__(self, best_cost: int, elapsed: float, planned: int, plan: Plan | None = None) -> None:
+    def __init__(self, best_cost: int, elapsed: float, planned: int, plan: Plan | None = None, stage: str = "") -> None:
         super().__init__()
         self.best_cost = best_cost
         self.elapsed = elapsed
         self.planned = planned
         self.plan = plan
         """The best plan so far (for the board's words), when the search handed it over."""
+        self.stage = stage
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SolveProgress)

@@ -398,7 +398,7 @@ class BoardScreen(Screen[None]):
             return stop.is_set() or worker.is_cancelled
 
         def progress(p: Progress) -> None:
-            self.post_message(SolveProgress(p.best_cost, p.elapsed, p.planned, p.plan))
+            self.post_message(SolveProgress(p.best_cost, p.elapsed, p.planned, p.plan, p.stage))
 
         try:
             if mode == "replan":
@@ -442,7 +442,9 @@ class BoardScreen(Screen[None]):
         summary = summarize(self.snapshot, best.plan) if whole_day and best is not None and best.plan is not None else None  # type: ignore[arg-type]
         since = now - self.last_better if best is not None else None
         text = progress_text(self.day, now - self.started, float(limit) if isinstance(limit, float | int) else None, summary, since)
-        if best is not None and summary is None:
+        if best is not None and best.stage:
+            text = text.replace("  (x cancels", f" · {best.stage}  (x cancels")
+        elif best is not None and summary is None:
             text = text.replace("  (x cancels", f" · {best.planned} visits planned so far  (x cancels")
         self.query_one("#progress", Static).update(plain(text))
 

@@ -23,6 +23,8 @@ from dispatch.engines.lns.recreate import N_RECREATE, recreate, recreate_work
 from dispatch.engines.lns.ruin import N_RUIN, ruin
 from dispatch.engines.lns.state import R_ARC, R_LEN, clone, copy_into, empty_sol, objective, routes_of, sol_from_routes
 from dispatch.instance import K_PEN, K_REQ, Instance
+from dispatch.kernels import as_int64
+from dispatch.warmup import drop_stale_cache
 
 SCORE_BEST, SCORE_BETTER, SCORE_ACCEPTED = 33.0, 9.0, 13.0
 #: How fast weights follow the scores (per chunk).
@@ -80,7 +82,7 @@ def run_chunk(
         q = 4 if qmax <= 4 else 4 + np.random.randint(qmax - 3)
         copy_into(T, S)
         nrem, nru = ruin(ins, N, S, op, q, removed, ruined)
-        npend = 0
+        npend = as_int64(0)
         for i in range(nrem):
             pend[npend] = removed[i]
             full[npend] = True
@@ -99,7 +101,7 @@ def run_chunk(
         for i in range(npend):
             mark[pend[i]] = False
         noise = 0.0 if np.random.random() < 0.5 else 0.05
-        recreate(ins, N, S, pend, full, npend, ruined, nru, fl, noise, LNS_CONCIERGES, work)
+        recreate(ins, N, S, pend, full, npend, ruined, nru, fl, noise, as_int64(LNS_CONCIERGES), work)
         new = objective(ins, S)
         score = 0.0
         if new < best:
@@ -128,12 +130,13 @@ def build_batches(ins: Any, N: Any, S: Any, order: Any, batch: int, pend: Any, f
     """Insert visits in `order`, `batch` at a time, by regret-2 (the construction)."""
     n = order.shape[0]
     for b in range(0, n, batch):
-        npend = 0
+        npend = as_int64(0)
         for i in range(b, min(n, b + batch)):
             pend[npend] = order[i]
             full[npend] = True
             npend += 1
-        recreate(ins, N, S, pend, full, npend, ruined, 0, 0, 0.0, N.vnear.shape[1], work)
+        zero = as_int64(0)  # typed like run_chunk's arguments (see dispatch/kernels.py on compile time)
+        recreate(ins, N, S, pend, full, npend, ruined, zero, zero, 0.0, as_int64(N.vnear.shape[1]), work)
 
 
 @dataclass
@@ -231,3 +234,5 @@ class Lns:
                 chunk = max(1, min(4 * chunk, int(chunk * CHUNK_SECONDS / max(spent, 1e-6))))
         return routes_of(B), done
 
+
+drop_stale_cache(__name__)  # see dispatch.warmup.KERNEL_SOURCES

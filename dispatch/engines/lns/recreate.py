@@ -21,6 +21,7 @@ from numba import njit
 
 from dispatch.engines.lns.state import REQUIRED_PENALTY, best_insertion, insert_at
 from dispatch.instance import K_PEN, K_REQ, K_SVC, K_URG
+from dispatch.warmup import drop_stale_cache
 
 #: Recreate flavours (indices of the operator weights).
 REGRET2, REGRET3, VALUE, GREEDY = 0, 1, 2, 3
@@ -155,3 +156,6 @@ def recreate_work(npend: int, cmax: int, m: int) -> tuple[Any, Any, Any, Any]:
         np.zeros((npend, cmax), dtype=np.int64),
         np.zeros(m, dtype=np.bool_),
     )
+
+
+drop_stale_cache(__name__)  # see dispatch.warmup.KERNEL_SOURCES

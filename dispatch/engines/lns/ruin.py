@@ -21,6 +21,8 @@ from dispatch.costs import DEDICATED_PENALTY
 from dispatch.engines.lns.recreate import penalty_of
 from dispatch.engines.lns.state import F_C0, F_C1, F_D0, F_D1, R_LEN, R_TC, rebuild, take_out
 from dispatch.instance import K_DED, K_LOCK, K_SVC
+from dispatch.kernels import as_int64
+from dispatch.warmup import drop_stale_cache
 
 RANDOM, RELATED, STRING, ROUTE, WORST, ROOM = 0, 1, 2, 3, 4, 5
 N_RUIN = 6
@@ -111,10 +113,10 @@ def _make_room(ins: Any, N: Any, S: Any, removed: Any, ruined: Any) -> tuple[int
         return 0, 0
     v = routes[np.random.randint(nr)]
     removed[0] = k
-    nrem, nru = 1, 0
+    nrem, nru = as_int64(1), as_int64(0)
     push = 1 + np.random.randint(ROOM_PUSH)
     for _ in range(push):
-        worst, wpen = -1, float(pen)
+        worst, wpen = as_int64(-1), float(pen)
         for j in range(S.rt[v, R_LEN]):
             x = S.nodes[v, j]
             px = penalty_of(ins, x) * (1.0 + 0.2 * np.random.random())
@@ -131,7 +133,7 @@ def _make_room(ins: Any, N: Any, S: Any, removed: Any, ruined: Any) -> tuple[int
 @njit(cache=True)
 def ruin(ins: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -> tuple[int, int]:
     """Apply ruin operator `op` removing about q visits; returns (removed, routes touched)."""
-    nrem, nru = 0, 0
+    nrem, nru = as_int64(0), as_int64(0)  # not literals (see dispatch/kernels.py on compile time)
     q = min(q, removed.shape[0])
     if op == RANDOM:
         for _ in range(q):
@@ -145,7 +147,7 @@ def ruin(ins: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -
             K = N.neigh.shape[1]
             cand = np.empty(K, dtype=np.int64)
             score = np.empty(K, dtype=np.float64)
-            nc = 0
+            nc = as_int64(0)
             t0 = _start_of(ins, S, seed)
             rs = ins.row[seed]
             for j in range(K):
@@ -212,7 +214,7 @@ def ruin(ins: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -
             total += S.rt[v, R_LEN]
         cand = np.empty(total, dtype=np.int64)
         gain = np.empty(total, dtype=np.float64)
-        nc = 0
+        nc = as_int64(0)
         for v in range(m):
             for j in range(S.rt[v, R_LEN]):
                 k = S.nodes[v, j]
@@ -229,3 +231,6 @@ def ruin(ins: Any, N: Any, S: Any, op: int, q: int, removed: Any, ruined: Any) -
     for r in range(nru):
         rebuild(ins, S, ruined[r])
     return nrem, nru
+
+
+drop_stale_cache(__name__)  # see dispatch.warmup.KERNEL_SOURCES

@@ -37,6 +37,7 @@ from dispatch.instance import (
     Instance,
     route_capacity,
 )
+from dispatch.warmup import drop_stale_cache
 
 I64 = npt.NDArray[np.int64]
 #: Penalty of leaving a required (or fixed) visit out, inside the LNS: above any optional penalty.
@@ -94,13 +95,20 @@ def clone(sol: Sol) -> Sol:
 
 
 @njit(cache=True)
+def _copy_flat(dst: Any, src: Any) -> None:
+    for i in range(dst.shape[0]):
+        dst[i] = src[i]
+
+
+@njit(cache=True)
 def copy_into(dst: Any, src: Any) -> None:
-    """Overwrite `dst` with `src` (same shapes)."""
-    dst.nodes[...] = src.nodes
-    dst.fw[...] = src.fw
-    dst.bw[...] = src.bw
-    dst.rt[...] = src.rt
-    dst.where[...] = src.where
+    """Overwrite `dst` with `src` (same shapes). Element loops, not `dst[...] = src`: broadcasting
+    assignment compiles shape checks with formatted error messages (seconds of compile time)."""
+    _copy_flat(dst.nodes.ravel(), src.nodes.ravel())
+    _copy_flat(dst.fw.ravel(), src.fw.ravel())
+    _copy_flat(dst.bw.ravel(), src.bw.ravel())
+    _copy_flat(dst.rt.ravel(), src.rt.ravel())
+    _copy_flat(dst.where.ravel(), src.where.ravel())
 
 
 @njit(cache=True)
@@ -202,3 +210,6 @@ def best_insertion(ins: Any, S: Any, k: int, v: int, noise: float) -> tuple[int,
         if delta < best:
             best, where = delta, p
     return best, where
+
+
+drop_stale_cache(__name__)  # see dispatch.warmup.KERNEL_SOURCES
