@@ -15,7 +15,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, TextArea
 
+from data.errors import ValidationError
 from data.route import RouteStop
+from data.work_slip import SLIP_LATER, not_after_now
 from tui.text import clean, plain
 
 
@@ -100,6 +102,11 @@ class WorkSlipDialog(ModalScreen[SlipValues | None]):
             return
         if end < start:
             error.update(f"end: {end:%H:%M} is before the start {start:%H:%M}")
+            return
+        try:  # done visits feed billing: no work that has not happened yet (saving checks it again)
+            not_after_now(end, self.now, "end", SLIP_LATER)
+        except ValidationError as exc:
+            error.update(plain(exc))
             return
         text = self.query_one("#slip-text", TextArea).text.strip()
         if not text and not self.stop.minor:
