@@ -64,8 +64,8 @@ class WorkSlipDialog(ModalScreen[SlipValues | None]):
         start = s.actual_start or s.arrival
         if s.actual_end is not None:
             end = s.actual_end
-        elif self.now.date() == start.date() and self.now > start:
-            end = self.now  # saved right after the work: now
+        elif self.now.date() == start.date() and self.now >= start:
+            end = self.now  # saved right after the work: now (never a time still to come)
         else:
             end = s.end
         hint = ("Minor routine task: the slip text may stay empty." if s.minor
