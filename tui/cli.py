@@ -94,6 +94,17 @@ class LazyGroup(typer.core.TyperGroup):
         finally:
             self._listing = False
 
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """Each command with its whole help line, wrapped, not cut at the terminal width."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, " ".join((command.short_help or command.help or "").split("\n\n")[0].split())))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
 USER_ERRORS: tuple[type[BaseException], ...] = (DataError, DispatchError, PricingError)
 
 
@@ -101,6 +112,7 @@ def build_app() -> typer.Typer:
     """The root of the command tree: the app callback; the subcommands come from COMMANDS when used."""
     app = typer.Typer(
         cls=LazyGroup,
+        rich_markup_mode=None,  # the top-level help in plain text: loading typer's rich help costs 0.15 s of start-up
         add_completion=False,
         no_args_is_help=False,
         invoke_without_command=True,
