@@ -199,6 +199,7 @@ class DayScreen(Screen[None]):
         route_map.home = MapPoint(route.home_lat, route.home_lon, "H")
         route_map.stops = tuple(MapPoint(s.lat, s.lon, str(n)) for n, s in enumerate(route.stops, 1))
         self._show_detail()
+        self.refresh_bindings()
 
     def _selected(self) -> tuple[int, RouteStop] | None:
         if self.route is None or not self.route.stops:
@@ -232,7 +233,10 @@ class DayScreen(Screen[None]):
         self.day = self.ctx.today()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A concierge's footer does not offer other concierges' days."""
+        """A concierge's footer does not offer other concierges' days; "Undo arrived" is offered while a stop
+        of the day is on site (an 80-column footer has no room for a key that can do nothing)."""
+        if action == "undo_arrived":
+            return self.route is not None and any(s.status == "in_progress" for s in self.route.stops)
         return not (action == "next_concierge" and self.ctx.role.kind == "concierge")
 
     def action_next_concierge(self) -> None:
@@ -265,7 +269,7 @@ class DayScreen(Screen[None]):
             return
         on_site = [s for s in self.route.stops if s.status == "in_progress"]
         stop = picked[1] if picked[1].status == "in_progress" else (on_site[0] if on_site else None)
-        if stop is None:
+        if stop is None:  # the key is not offered then (check_action); the palette may still ask
             self.notify("Nothing to undo: no stop of this day is marked arrived.", severity="warning")
             return
         if not self._write(lambda session: undo_arrived(session, stop.visit_id, expected_version=stop.version)):
