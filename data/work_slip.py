@@ -32,7 +32,7 @@ from data.models import Visit
 #: A routine visit of at most this many estimated minutes is a minor task: the slip may be skipped.
 MINOR_TASK_MINUTES = 30
 ONE_ON_SITE_INDEX = "uq_visit_one_on_site"
-SLIP_LATER = "save the work slip when the work is done"
+SLIP_LATER = "a slip records work already done"
 
 
 def _editable(session: Session, visit_id: int, expected_version: int | None) -> Visit:
@@ -51,11 +51,11 @@ def _where(v: Visit) -> str:
     return shown(f"{v.request.client.name} {v.request.office.name}", 60)
 
 
-def not_after_now(moment: dt.datetime, now: dt.datetime, field: str, what: str) -> None:
-    """Refuse `moment` later than `now` (business time) with a sentence naming `field`."""
+def not_after_now(moment: dt.datetime, now: dt.datetime, field: str, why: str = "") -> None:
+    """Refuse `moment` later than `now` (business time) with a sentence naming `field` (and `why`)."""
     if moment > now:
         when = f"{moment:%H:%M}" if moment.date() == now.date() else f"{moment:%Y-%m-%d %H:%M}"
-        raise ValidationError(f"{field}: {when} is later than now ({now:%H:%M} business time); {what}", field=field)
+        raise ValidationError(f"{field}: {when} is in the future (now {now:%H:%M}){'; ' + why if why else ''}", field=field)
 
 
 def on_site_elsewhere(session: Session, v: Visit) -> Visit | None:
@@ -83,7 +83,7 @@ def mark_arrived(
     if when.date() != v.date:
         raise ValidationError(f"arrival: visit {visit_id} is planned for {v.date:%a %Y-%m-%d}, not {when:%a %Y-%m-%d}",
                               field="arrival")
-    not_after_now(when, now or business_now(), "arrival", "mark the arrival when you are there")
+    not_after_now(when, now or business_now(), "arrival")
     other = on_site_elsewhere(session, v)
     if other is not None:
         since = f" since {other.actual_start:%H:%M}" if other.actual_start else ""

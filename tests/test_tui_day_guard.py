@@ -89,7 +89,7 @@ async def test_a_slip_ending_later_than_now_is_refused(sqlite_database: Database
         await pilot.pause()
         assert app.screen is dialog
         assert str(dialog.query_one("#slip-error", Label).render()) == (
-            "end: 11:45 is later than now (09:45 business time); save the work slip when the work is done")
+            "end: 11:45 is in the future (now 09:45); a slip records work already done")
     assert _visit(sqlite_database, ids["v_lan"])[0] == "in_progress"
 
 
