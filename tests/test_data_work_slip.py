@@ -5,13 +5,11 @@ the month closes."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
-from collections.abc import Iterator
 
 import pytest
 from board_scenario import DAY, at, build
 from sqlalchemy import select
+from test_data_clock import machine_zone  # noqa: F401  (the fixture: TZ set to UTC, Pacific/Kiritimati, …)
 
 import data.clock
 from data.db import Database
@@ -118,22 +116,10 @@ def test_a_slip_ending_in_the_future_is_refused(database: Database) -> None:
     assert _state(database, ids["v_lan"])[0] == "done"
 
 
-@pytest.fixture(params=("UTC", "Pacific/Kiritimati"))
-def machine_zone(request: pytest.FixtureRequest) -> Iterator[str]:
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = request.param
-    time.tzset()
-    yield request.param
-    if old is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
-
-
-def test_now_is_japans_clock_whatever_the_machine_zone(database: Database, machine_zone: str,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """01:30 UTC is 10:30 in Tokyo (UTC: 01:30; Kiritimati: 15:30): an end at 10:20 is past, 11:00 is future."""
+@pytest.mark.usefixtures("machine_zone")
+def test_now_is_japans_clock_whatever_the_machine_zone(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """01:30 UTC is 10:30 in Tokyo (the machine says 01:30 under TZ=UTC, 15:30 under Kiritimati): an end at
+    10:20 is past, 11:00 is future."""
     monkeypatch.delenv("CONCIERGE_TIMEZONE", raising=False)
     instant = dt.datetime(2026, 11, 26, 1, 30, tzinfo=dt.UTC)
     monkeypatch.setattr(data.clock, "_wall_clock", lambda: instant)
