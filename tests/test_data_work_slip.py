@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 from board_scenario import DAY, at, build
-from sqlalchemy import select
+from sqlalchemy import select, update
 from test_data_clock import machine_zone  # noqa: F401  (the fixture: TZ set to UTC, Pacific/Kiritimati, …)
 
 import data.clock
@@ -152,7 +152,7 @@ def test_a_slip_is_editable_until_its_month_is_closed(database: Database) -> Non
             mark_done(s, ids["v_toner"], start=at(10, 50), end=at(11, 15), slip="書き換え", now=EVENING)
     with pytest.raises(LockedError):
         with database.transaction() as s:
-            s.connection().execute(Visit.__table__.update().where(Visit.id == ids["v_toner"]).values(work_slip="x"))
+            s.execute(update(Visit).where(Visit.id == ids["v_toner"]).values(work_slip="x"))  # no flush: the trigger refuses
     with database.sessions() as s:
         assert s.scalars(select(Visit.work_slip).where(Visit.id == ids["v_toner"])).one() == "トナー交換、廃トナー回収"
         assert s.get(VisitRequest, ids["r_toner"]).status == "done"  # type: ignore[union-attr]
