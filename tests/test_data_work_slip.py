@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from board_scenario import DAY, at, build
+from race_threads import Racer, blocked_behind, second_user
 from sqlalchemy import select, update
 from test_data_clock import machine_zone  # noqa: F401  (the fixture: TZ set to UTC, Pacific/Kiritimati, …)
 
@@ -64,6 +65,34 @@ def test_the_database_itself_refuses_two_stops_on_site(database: Database) -> No
         v = s.get(Visit, ids["v_pc"])
         assert v is not None
         v.date, v.status = DAY + dt.timedelta(days=1), "in_progress"
+
+
+def test_two_arrivals_saved_at_the_same_moment_leave_one_stop_on_site(database: Database) -> None:
+    """K01's phone and tablet press "arrived" on two stops at once: B's read sees nothing on site (A has not
+    committed), so the database decides: B waits for A, then is refused in one sentence; one stop is on site."""
+    ids = build(database)
+    other = second_user(database)
+
+    def b_arrives() -> None:
+        with other.transaction() as s:
+            mark_arrived(s, ids["v_toner"], at(10, 50), now=EVENING)
+
+    b = Racer(b_arrives)
+    try:
+        with database.transaction() as s:
+            mark_arrived(s, ids["v_lan"], at(9, 45), now=EVENING)
+            b.start()
+            blocked_behind(database, b)
+        b.finish()
+    finally:
+        other.engine.dispose()
+    assert isinstance(b.error, ValidationError), b.error
+    assert b.error.field == "status"
+    if database.engine.dialect.name == "postgresql":  # B's read ran before A committed: the index refused
+        assert "already on site at another stop of this day" in str(b.error)
+    else:  # SQLite: B waited for the one writer, then read A's arrival
+        assert "already on site at '青葉商事 本社' since 09:45" in str(b.error)
+    assert [_state(database, ids[v])[0] for v in ("v_lan", "v_toner")] == ["in_progress", "planned"]
 
 
 def test_arrived_can_be_undone_with_a_version_check(database: Database) -> None:
