@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 AskPassword = Callable[[str], str | None]
 """Asks the person for a password (the prompt names login and server); None when nobody can answer."""
 
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 """The newest migration in data/migrations/versions (a test keeps it equal to Alembic's head). Checking a
 database at this revision needs no Alembic import, which keeps the app's start-up short."""
 

@@ -1,8 +1,10 @@
 """The shipped gazetteer (data/gazetteer/gazetteer.tsv.gz) as an index: prefectures, municipalities (with a
 designated city's wards), towns and chōme with their points, and postal codes.
 
-The file is read on the first call of `gazetteer()` (about a second) and kept; each municipality's town
-lines are parsed into `Town`s on first use. Names are indexed by their matching key (data.address_keys).
+The file is read on the first call of `gazetteer()` (a few tenths of a second) and kept; each
+municipality's town lines are parsed into `Town`s on first use, and the postal codes when the first one is
+looked up (most addresses have none, and 120,000 postal lines took as long to parse as everything else:
+`concierge geocode` starts in under a second). Names are indexed by their matching key (data.address_keys).
 """
 
 from __future__ import annotations
@@ -86,17 +88,30 @@ class Gazetteer:
     """Municipality key (also without 郡) -> municipalities, over all prefectures."""
     pref_ward_keys: dict[tuple[str, str], list[Municipality]]
     """(prefecture, ward key) -> designated-city wards, for "神奈川県西区…"."""
-    postal: dict[str, list[tuple[str, str]]]
-    """Postal code (7 digits) -> [(municipality code, town)]."""
+    postal_lines: list[str]
+    """The gazetteer's "P" lines, parsed into `postal` on first use."""
     town_rows: int = 0
     """Town/chōme rows read (parsed per municipality on first use)."""
+    parsed_postal: dict[str, list[tuple[str, str]]] | None = None
+
+    @property
+    def postal(self) -> dict[str, list[tuple[str, str]]]:
+        """Postal code (7 digits) -> [(municipality code, town)]."""
+        if self.parsed_postal is None:
+            postal: dict[str, list[tuple[str, str]]] = {}
+            for line in self.postal_lines:
+                f = line.split("\t")
+                postal.setdefault(f[1], []).append((f[2], f[3] if len(f) > 3 else ""))
+            self.parsed_postal = postal
+        return self.parsed_postal
 
 
 def read_gazetteer(text: Iterable[str]) -> Gazetteer:
+    """The gazetteer from its lines."""
     version = ""
     prefectures: dict[str, tuple[float, float]] = {}
     munis: dict[str, Municipality] = {}
-    postal: dict[str, list[tuple[str, str]]] = {}
+    postal: list[str] = []
     rows = 0
     current: Municipality | None = None
     for line in text:
@@ -109,10 +124,11 @@ def read_gazetteer(text: Iterable[str]) -> Gazetteer:
                 current.raw_towns.append(line)
                 rows += 1
             continue
-        f = line.split("\t")
         if kind == "P":
-            postal.setdefault(f[1], []).append((f[2], f[3] if len(f) > 3 else ""))
-        elif kind == "M":
+            postal.append(line)
+            continue
+        f = line.split("\t")
+        if kind == "M":
             munis[f[1]] = Municipality(f[1], f[2], f[3], float(f[4]), float(f[5]))
         elif kind == "R":
             prefectures[f[1]] = (float(f[2]), float(f[3]))
@@ -139,6 +155,6 @@ def read_gazetteer(text: Iterable[str]) -> Gazetteer:
 
 @cache
 def gazetteer() -> Gazetteer:
-    """The shipped gazetteer, read on first use (about a second) and kept."""
+    """The shipped gazetteer, read on first use (a few tenths of a second) and kept."""
     raw = resources.files("data.gazetteer").joinpath(GAZETTEER_FILE).read_bytes()
     return read_gazetteer(gzip.decompress(raw).decode("utf-8").splitlines())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -50,6 +51,9 @@ REFUSALS: dict[str, Refusal] = {
                                          "nothing was saved, run it again", ConflictError),
     "uq_invoice_number": Refusal(None, "someone else was closing the same month at the same time; "
                                  "nothing was saved, run it again", ConflictError),
+    "uq_visit_one_on_site": Refusal(
+        "status", "the concierge is already on site at another stop of this day (marked just now on another device?); "
+        "finish that visit or undo its arrival first"),
     "pk_closed_month": Refusal(None, "someone else closed this month at the same time; nothing was saved, run it again",
                                ConflictError),
 }
@@ -90,7 +94,8 @@ def _unique_name(columns: list[str]) -> str | None:
     model = Base.metadata.tables.get(table)
     if model is None:
         return None
-    for constraint in model.constraints:
+    candidates: list[Any] = [*model.constraints, *(i for i in model.indexes if i.unique)]  # a partial unique index too
+    for constraint in candidates:
         names = {c.name for c in getattr(constraint, "columns", ())}
         if names == wanted and constraint.name and str(constraint.name).startswith("uq_"):
             return str(constraint.name)

@@ -16,12 +16,14 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
+    Index,
     MetaData,
     Numeric,
     String,
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.default import DefaultExecutionContext
@@ -281,7 +283,12 @@ class Visit(Versioned, Base):
     """A planned or performed stop of a concierge at an office."""
 
     __tablename__ = "visit"
-    __table_args__ = (CheckConstraint(_in("status", VISIT_STATUSES), name="status_known"),)
+    __table_args__ = (
+        CheckConstraint(_in("status", VISIT_STATUSES), name="status_known"),
+        # one stop on site at a time: one in-progress visit per concierge and day (migration 0006; data.work_slip)
+        Index("uq_visit_one_on_site", "concierge_id", "date", unique=True,
+              sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("visit_request.id", ondelete="CASCADE"), index=True)

@@ -1,9 +1,9 @@
 """A concierge's day: the stops in order, the work slip (作業伝票), and exports (iCalendar, JSON, text).
 
 `concierge_day(session, "K01", date)` reads the committed visits of one concierge and date into plain
-frozen values the screens and commands use (no ORM rows leave this module). `mark_arrived` /
-`mark_done` record what happened on site with an optimistic version check, and respect closed billing
-months. Times in the database are naive local times of the business (data.clock: Asia/Tokyo by default).
+frozen values the screens and commands use (no ORM rows leave this module). What happens on site
+(arrived, undo, the work slip) and its rules live in data.work_slip (re-exported here). Times in the
+database are naive local times of the business (data.clock: Asia/Tokyo by default).
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from data.clock import localize
-from data.errors import ConflictError, NotFoundError, ValidationError
+from data.errors import NotFoundError
 from data.fields import shown
-from data.fields import text as checked_text
-from data.locks import check_visit_editable
 from data.models import Client, Concierge, Office, PlanRoute, Seat, Visit, VisitRequest
+from data.work_slip import MINOR_TASK_MINUTES as MINOR_TASK_MINUTES  # re-exported: the on-site rules live there
+from data.work_slip import mark_arrived as mark_arrived
+from data.work_slip import mark_done as mark_done
+from data.work_slip import undo_arrived as undo_arrived
 
-#: A routine visit of at most this many estimated minutes is a minor task: the slip may be skipped.
-MINOR_TASK_MINUTES = 30
 ROUTE_SCHEMA = "concierge-route/1"
 ICS_PRODID = "-//Concierge Desk//Route export//EN"
 
@@ -163,64 +163,6 @@ def _stop(v: Visit) -> RouteStop:
         seats=seats_summary(r.office.seats), travel_seconds=v.travel_seconds, travel_meters=v.travel_meters, status=v.status,
         actual_start=v.actual_start, actual_end=v.actual_end, work_slip=v.work_slip, estimated_minutes=r.estimated_minutes,
     )
-
-
-# --------------------------------------------------------------------------------------------------
-# Work slip
-
-
-def _editable(session: Session, visit_id: int, expected_version: int | None) -> Visit:
-    v = session.get(Visit, visit_id)
-    if v is None:
-        raise NotFoundError(f"visit {visit_id} does not exist")
-    if expected_version is not None and v.version != expected_version:
-        raise ConflictError(f"visit {visit_id} was changed by someone else since you opened it; reload and try again")
-    if v.status == "cancelled":
-        raise ValidationError(f"visit {visit_id} was cancelled", field="status")
-    check_visit_editable(session, v)
-    return v
-
-
-def mark_arrived(session: Session, visit_id: int, when: dt.datetime, *, expected_version: int | None = None) -> None:
-    """The concierge is on site: the visit (and its request) is in progress from `when`."""
-    v = _editable(session, visit_id, expected_version)
-    if v.status == "done":
-        raise ValidationError(f"visit {visit_id} is already done", field="status")
-    v.actual_start = when
-    v.status = "in_progress"
-    v.request.status = "in_progress"
-    session.flush()
-
-
-def mark_done(
-    session: Session,
-    visit_id: int,
-    *,
-    start: dt.datetime | None,
-    end: dt.datetime,
-    slip: str | None,
-    expected_version: int | None = None,
-) -> None:
-    """The work is done: actual times and the work slip (作業伝票). A minor routine task may skip the
-    slip (`slip` None or empty); every other visit needs one. Done visits feed billing."""
-    v = _editable(session, visit_id, expected_version)
-    start = start or v.actual_start
-    if start is None:
-        raise ValidationError("start: when did the work start?", field="start")
-    if end < start:
-        raise ValidationError(f"end: {end:%H:%M} is before the start {start:%H:%M}", field="end")
-    text = (slip or "").strip()
-    r = v.request
-    minor = r.routine and r.estimated_minutes <= MINOR_TASK_MINUTES
-    if not text and not minor:
-        raise ValidationError("work slip: write what was done (only minor routine tasks may skip it)", field="slip")
-    checked_text({"slip": text}, "slip", max_len=4000, multiline=True)  # length, control characters
-    v.actual_start = start
-    v.actual_end = end
-    v.work_slip = text or None
-    v.status = "done"
-    r.status = "done"
-    session.flush()
 
 
 # --------------------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ cluster is a connected group of links. For speed, distances are first computed a
 (haversine) distances in numpy, which differ from the geodesic by less than 0.6 %: pairs clearly
 inside (below 99 % of the threshold) are linked at once, pairs clearly outside (above 101 %) are not,
 and only the pairs in between are measured with geopy. 500 offices take a few milliseconds.
+numpy and geopy are imported on the first call with two or more offices: a one-office quote (the common
+`concierge quote --pcs 30`) does not wait for them to load.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import numpy as np
-from geopy.distance import geodesic  # type: ignore[import-untyped]
+if TYPE_CHECKING:
+    import numpy as np
 
 EARTH_RADIUS_KM = 6371.0088
 """Mean earth radius of the haversine pre-filter."""
@@ -38,6 +41,8 @@ class Cluster:
 
 def _haversine_rows(lat: np.ndarray, lon: np.ndarray, rows: slice) -> np.ndarray:
     """Great-circle km from the offices in `rows` to every office (radians in, km out)."""
+    import numpy as np
+
     dlat = lat[None, :] - lat[rows, None]
     dlon = lon[None, :] - lon[rows, None]
     a = np.sin(dlat / 2) ** 2 + np.cos(lat[rows, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
@@ -46,6 +51,8 @@ def _haversine_rows(lat: np.ndarray, lon: np.ndarray, rows: slice) -> np.ndarray
 
 
 def _geodesic_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    from geopy.distance import geodesic  # type: ignore[import-untyped]
+
     return float(geodesic(a, b).km)
 
 
@@ -54,6 +61,10 @@ def cluster_points(points: Sequence[tuple[float, float]], *, km: Decimal) -> lis
     n = len(points)
     if n == 0:
         return []
+    if n == 1:
+        return [Cluster(members=(0,), span_km=Decimal("0.00"))]
+    import numpy as np
+
     threshold = float(km)
     coords = np.radians(np.asarray(points, dtype=float).reshape(n, 2))
     lat, lon = coords[:, 0], coords[:, 1]
@@ -87,6 +98,8 @@ def _span_km(points: Sequence[tuple[float, float]], members: list[int], lat: np.
     """Geodesic distance of the farthest pair (found with the haversine matrix), in km to 0.01."""
     if len(members) < 2:
         return Decimal("0.00")
+    import numpy as np
+
     index = np.asarray(members)
     sub_lat, sub_lon = lat[index], lon[index]
     best = (0, 0)

@@ -214,7 +214,7 @@ def test_quote_client_from_the_command_line(database: Database, capsys: pytest.C
 
 def test_address_column_is_geocoded(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """An `address` column instead of lat/lon goes through the geocoder; coarse results warn on stderr."""
-    import tui.commands.quote as command
+    import data.records as command  # `quote --offices` imports its geocoder from there when it needs one
 
     places = {"東京都千代田区丸の内1丁目": (35.6812, 139.7671, "town"), "大阪府": (34.69, 135.52, "prefecture")}
     monkeypatch.setattr(command, "default_geocoder", lambda: lambda address: places[address])

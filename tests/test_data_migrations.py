@@ -129,5 +129,23 @@ def test_0004_adds_the_committed_route_with_its_break_and_takes_it_back(empty_en
     with empty_engine.connect() as conn:
         assert "plan_route" not in sa.inspect(conn).get_table_names()
         assert conn.execute(sa.text("SELECT count(*) FROM concierge")).scalar_one() == 1
+
+
+def test_upgrade_refuses_two_stops_on_site_already_stored(empty_engine: sa.Engine) -> None:
+    """Before 0006 nothing stopped two of K01's stops being "on site" the same day: such a database is not
+    upgraded half-way, and the message names the concierge and the day."""
+    from board_scenario import build
+
+    from data.db import Database, make_session_factory
+
+    upgrade(empty_engine, "0005")
+    ids = build(Database(url="", engine=empty_engine, sessions=make_session_factory(empty_engine)))
+    with empty_engine.begin() as conn:
+        conn.execute(sa.text("UPDATE visit SET status = 'in_progress' WHERE id IN (:a, :b)"), {"a": ids["v_lan"], "b": ids["v_pc"]})
+    with pytest.raises(DatabaseError, match=r"K01 on 2026-11-26: 2 visits"):
+        upgrade(empty_engine)
+    assert current_revision(empty_engine) == "0005"
+    with empty_engine.begin() as conn:
+        conn.execute(sa.text("UPDATE visit SET status = 'planned' WHERE id = :b"), {"b": ids["v_pc"]})
     upgrade(empty_engine)
     assert current_revision(empty_engine) == SCHEMA_HEAD

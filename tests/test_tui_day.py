@@ -70,15 +70,18 @@ async def test_a_concierge_only_sees_their_own_day(sqlite_database: Database) ->
 
 
 async def test_concierge_marks_a_visit_arrived_then_done_with_a_slip(sqlite_database: Database) -> None:
-    """a at 09:45 starts the first visit; w, a slip text and ctrl+s close it: done, times and slip stored."""
+    """a at 09:45 starts the first visit; at 10:40 w, a slip text and ctrl+s close it: done, times and slip stored."""
     ids = build(sqlite_database)
-    app = host(sqlite_database)
+    moment = [NOW]
+    ctx = AppContext(sqlite_database, Role.parse("concierge:K01"), clock=lambda: moment[0])
+    app = Host(lambda app: DayScreen(ctx))
     async with app.run_test(size=SIZE) as pilot:
         screen = day_screen(app)
         await pilot.pause()
         await pilot.press("a")
         await pilot.pause()
         assert "on site since 09:45" in str(screen.query_one("#stop-detail", Static).render())
+        moment[0] = at(10, 40)  # the work takes time: the slip is written after it
         await pilot.press("w")
         await pilot.pause()
         dialog = app.screen

@@ -22,8 +22,6 @@ from rich.table import Table
 
 from data.clock import business_today
 from data.offices_file import COUNT_MAX, read_offices
-from data.quotes import client_quote_inputs, save_quote
-from data.records import client_by_ref, default_geocoder
 from pricing.conditions import SERVICE_HOURS, VISITING
 from pricing.errors import PricingError
 from pricing.money import format_yen
@@ -231,10 +229,15 @@ def register(app: typer.Typer) -> None:
         warnings: list[str] = []
         if client is not None:
             assert database is not None
+            from data.quotes import client_quote_inputs  # the database layer only when a client is asked for
+            from data.records import client_by_ref
+
             with database.transaction() as session:
                 client_id = client_by_ref(session, client, "--client").id
                 offices, options = client_quote_inputs(session, client_id, tariff=tariff, today=contract_start)
         elif offices_file is not None:
+            from data.records import default_geocoder
+
             read = read_offices(offices_file, default_geocoder(), encoding=encoding)
             offices, options, warnings = read.offices, QuoteOptions(), read.warnings
         else:
@@ -260,6 +263,8 @@ def register(app: typer.Typer) -> None:
         saved_id: int | None = None
         if save:
             assert database is not None
+            from data.quotes import save_quote
+
             with database.transaction() as session:
                 saved_id = save_quote(session, result, client_id).id
         if as_json:

@@ -1,6 +1,8 @@
 """A concierge's day ("My day"): the stops in order with arrival, client, address, contact, what the
 request says, the office's seats and the travel from the previous stop; a compact map of the route;
-next/previous day; the work slip (arrived / done); export of the day to an iCalendar file.
+next/previous day; the work slip (arrived, undo of arrived, done; a slip can be edited until its month
+is closed); export of the day to an iCalendar file. The rules (one stop on site at a time, nothing later
+than now) are data.work_slip's; this screen passes its clock and shows the refusals as one line.
 
 `DayScreen(ctx, concierge_code=None)`: None shows the role's own concierge (admin and dispatcher start
 with the first concierge and switch with `k`). A concierge role only ever sees their own day.
@@ -23,7 +25,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
 from data.errors import ConflictError, DataError
-from data.route import DayRoute, RouteStop, concierge_codes, concierge_day, mark_arrived, mark_done, route_ics
+from data.route import DayRoute, RouteStop, concierge_codes, concierge_day, route_ics
+from data.work_slip import mark_arrived, mark_done, undo_arrived
 from tui.context import AppContext
 from tui.screens.work_slip import SlipValues, WorkSlipDialog
 from tui.text import clean, file_part, plain
@@ -92,8 +95,9 @@ def stop_detail(stop: RouteStop, number: int) -> Text:
     if stop.status == "done":
         times = f"{stop.actual_start:%H:%M}–{stop.actual_end:%H:%M}" if stop.actual_start and stop.actual_end else ""
         out.append(f"   done {times}: {clean(stop.work_slip or '(minor task, no slip)')}", style="green")
+        out.append("\n   w: edit the work slip (until the month is closed)", style="italic")
     elif stop.status == "in_progress" and stop.actual_start is not None:
-        out.append(f"   on site since {stop.actual_start:%H:%M} (w writes the work slip)", style="bold green")
+        out.append(f"   on site since {stop.actual_start:%H:%M} (w: work slip · u: undo arrived)", style="bold green")
     else:
         out.append("   a: arrived · w: work slip (done)" + (" · minor task: the slip may stay empty" if stop.minor else ""), style="italic")
     return out
@@ -116,6 +120,7 @@ class DayScreen(Screen[None]):
         Binding("right_square_bracket", "day(1)", "Next day"),
         Binding("t", "today", "Today"),
         Binding("a", "arrived", "Arrived"),
+        Binding("u", "undo_arrived", "Undo arrived"),
         Binding("w", "slip", "Work slip"),
         Binding("e", "export", "Export .ics"),
         Binding("k", "next_concierge", "Next concierge"),
@@ -195,6 +200,7 @@ class DayScreen(Screen[None]):
         route_map.home = MapPoint(route.home_lat, route.home_lon, "H")
         route_map.stops = tuple(MapPoint(s.lat, s.lon, str(n)) for n, s in enumerate(route.stops, 1))
         self._show_detail()
+        self.refresh_bindings()
 
     def _selected(self) -> tuple[int, RouteStop] | None:
         if self.route is None or not self.route.stops:
@@ -228,7 +234,10 @@ class DayScreen(Screen[None]):
         self.day = self.ctx.today()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A concierge's footer does not offer other concierges' days."""
+        """A concierge's footer does not offer other concierges' days; "Undo arrived" is offered while a stop
+        of the day is on site (an 80-column footer has no room for a key that can do nothing)."""
+        if action == "undo_arrived":
+            return self.route is not None and any(s.status == "in_progress" for s in self.route.stops)
         return not (action == "next_concierge" and self.ctx.role.kind == "concierge")
 
     def action_next_concierge(self) -> None:
@@ -248,9 +257,26 @@ class DayScreen(Screen[None]):
         if picked is None:
             return
         stop = picked[1]
-        if not self._write(lambda session: mark_arrived(session, stop.visit_id, self.ctx.clock(), expected_version=stop.version)):
+        now = self.ctx.clock()
+        if not self._write(lambda session: mark_arrived(session, stop.visit_id, now, expected_version=stop.version, now=now)):
             return
-        self.notify(f"Arrived at {stop.client} {stop.office} ({self.ctx.clock():%H:%M}).")
+        self.notify(f"Arrived at {stop.client} {stop.office} ({now:%H:%M}); u undoes it.")
+        self.reload()
+
+    def action_undo_arrived(self) -> None:
+        """Undo "arrived" of the selected stop, or of the day's stop on site when the selected one is not."""
+        picked = self._selected()
+        if picked is None or self.route is None:
+            return
+        on_site = [s for s in self.route.stops if s.status == "in_progress"]
+        stop = picked[1] if picked[1].status == "in_progress" else (on_site[0] if on_site else None)
+        if stop is None:  # the key is not offered then (check_action); the palette may still ask
+            self.notify("Nothing to undo: no stop of this day is marked arrived.", severity="warning")
+            return
+        if not self._write(lambda session: undo_arrived(session, stop.visit_id, expected_version=stop.version)):
+            return
+        since = f" at {stop.actual_start:%H:%M}" if stop.actual_start else ""
+        self.notify(f"Arrival{since} at {stop.client} {stop.office} undone: the stop is planned again.")
         self.reload()
 
     def action_slip(self) -> None:
@@ -268,7 +294,8 @@ class DayScreen(Screen[None]):
     def save_slip(self, stop: RouteStop, values: SlipValues) -> None:
         if not self._write(
             lambda session: mark_done(
-                session, stop.visit_id, start=values.start, end=values.end, slip=values.text or None, expected_version=stop.version
+                session, stop.visit_id, start=values.start, end=values.end, slip=values.text or None,
+                expected_version=stop.version, now=self.ctx.clock(),
             )
         ):
             return

@@ -15,7 +15,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, TextArea
 
+from data.errors import ValidationError
 from data.route import RouteStop
+from data.work_slip import SLIP_LATER, not_after_now
 from tui.keyguard import GuardedScreen
 from tui.text import clean, plain
 
@@ -63,8 +65,8 @@ class WorkSlipDialog(GuardedScreen, ModalScreen[SlipValues | None]):
         start = s.actual_start or s.arrival
         if s.actual_end is not None:
             end = s.actual_end
-        elif self.now.date() == start.date() and self.now > start:
-            end = self.now  # saved right after the work: now
+        elif self.now.date() == start.date() and self.now >= start:
+            end = self.now  # saved right after the work: now (never a time still to come)
         else:
             end = s.end
         hint = ("Minor routine task: the slip text may stay empty." if s.minor
@@ -105,6 +107,11 @@ class WorkSlipDialog(GuardedScreen, ModalScreen[SlipValues | None]):
             return
         if end < start:
             error.update(f"end: {end:%H:%M} is before the start {start:%H:%M}")
+            return
+        try:  # done visits feed billing: no work that has not happened yet (saving checks it again)
+            not_after_now(end, self.now, "end", SLIP_LATER)
+        except ValidationError as exc:
+            error.update(plain(exc))
             return
         text = self.query_one("#slip-text", TextArea).text.strip()
         if not text and not self.stop.minor:
