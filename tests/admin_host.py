@@ -9,6 +9,7 @@ from typing import Any
 from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import WorkerCancelled
 
 from data.db import Database
@@ -51,6 +52,8 @@ async def settle(pilot: Pilot[Any], *, limit: float = 10.0) -> None:
             waited += 0.05
             continue
         await pilot.pause()
+        for box in pilot.app.screen.query(Input):  # lists open with a focused filter: no random blink phase
+            box.cursor_blink = False
         if not getattr(pilot.app.screen, "pricing_pending", False) or waited >= limit:
             return
         await pilot.pause(0.05)

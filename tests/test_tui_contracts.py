@@ -65,7 +65,7 @@ async def test_cancel_shows_earliest_date_and_asks_first(database: Database) -> 
         await pilot.click("#confirm")
         await _settle(app, pilot)
         table = app.screen.query_one("#table", DataTable)
-        assert table.get_row_at(0)[4] == "ends 2026-12-31"
+        assert table.get_row_at(0)[4:6] == ["cancelled", "2026-12-31"]
     assert _contracts(database, BAKERY) == [("concierge_seats", dt.date(2026, 2, 1), "cancelled", dt.date(2027, 1, 1))]
 
 

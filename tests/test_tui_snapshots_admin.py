@@ -47,14 +47,44 @@ def app_for(database: Database, build: str, client_id: int | None = None) -> Adm
 
 class TestConcierges:
     def test_list_with_detail(self, snap_compare: Any, demo_sqlite: Database) -> None:
-        """Nine concierges with skills, days, hours; K01's home base and dedicated clients on the right."""
+        """Nine concierges with skills, days (Mon–Fri style), hours; K01's home base and dedicated clients."""
         assert snap_compare(app_for(demo_sqlite, "concierges"), terminal_size=SIZE, run_before=settle)
+
+    def test_list_with_detail_120x40(self, snap_compare: Any, demo_sqlite: Database) -> None:
+        """The same at 120×40: names whole (Emily Clark), the filter focused with its hint."""
+        assert snap_compare(app_for(demo_sqlite, "concierges"), terminal_size=(120, 40), run_before=settle)
+
+    def test_a_typed_word_only_filters(self, snap_compare: Any, demo_sqlite: Database) -> None:
+        """"english" typed on the list: three English speakers, no form or question opened by e/n."""
+
+        async def typed(pilot: Pilot[Any]) -> None:
+            await settle(pilot)
+            await pilot.press(*"english")
+            await settle(pilot)
+
+        assert snap_compare(app_for(demo_sqlite, "concierges"), terminal_size=SIZE, run_before=typed)
+
+    def test_discard_question_on_a_changed_form(self, snap_compare: Any, demo_sqlite: Database) -> None:
+        """Escape on the concierge form after typing a name: "Discard your changes?", Keep editing focused."""
+
+        async def discard(pilot: Pilot[Any]) -> None:
+            await settle(pilot)
+            await pilot.press("down", "n")
+            await settle(pilot)
+            await pilot.press(*"山田", "escape")
+            await settle(pilot)
+
+        assert snap_compare(app_for(demo_sqlite, "concierges"), terminal_size=SIZE, run_before=discard)
 
 
 class TestContracts:
     def test_list_with_earliest_end(self, snap_compare: Any, demo_sqlite: Database) -> None:
         """Forty contracts; the first one's plan, terms and earliest end of service (2026-12-31)."""
         assert snap_compare(app_for(demo_sqlite, "contracts"), terminal_size=SIZE, run_before=settle)
+
+    def test_list_with_earliest_end_120x40(self, snap_compare: Any, demo_sqlite: Database) -> None:
+        """At 120×40: plan options in words (per office cluster, half units), notice in months."""
+        assert snap_compare(app_for(demo_sqlite, "contracts"), terminal_size=(120, 40), run_before=settle)
 
     def test_cancel_dialog(self, snap_compare: Any, demo_sqlite: Database) -> None:
         """c on まちかどベーカリー: the dialog says service ends 2026-12-31 and defaults to keeping it."""

@@ -52,6 +52,13 @@ class TestClientList:
     def test_client_list_light_theme(self, snap_compare: SnapCompare, demo_db: Database) -> None:
         assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("ctrl+t"))
 
+    def test_hiragana_finds_katakana_120x40(self, snap_compare: SnapCompare, demo_db: Database) -> None:
+        """まるやま typed at once (the filter is focused): the four マルヤマ clients; two-tier fees per visit."""
+        assert snap_compare(app_for(demo_db), terminal_size=(120, 40), run_before=steps(*"まるやま", delay=0.3))
+
+    def test_seat_inventory_120x40(self, snap_compare: SnapCompare, demo_db: Database) -> None:
+        assert snap_compare(app_for(demo_db), terminal_size=(120, 40), run_before=steps("down", "enter", "enter"))
+
     def test_client_list_filtered(self, snap_compare: SnapCompare, demo_db: Database) -> None:
         assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("slash", *"光陽", delay=0.3))
 
@@ -88,6 +95,10 @@ class TestShell:
 
     def test_key_list(self, snap_compare: SnapCompare, demo_db: Database) -> None:
         assert snap_compare(app_for(demo_db), terminal_size=(80, 24), run_before=steps("question_mark"))
+
+    def test_key_list_120x40(self, snap_compare: SnapCompare, demo_db: Database) -> None:
+        """One line per action, no copy/focus noise, every screen's whole description."""
+        assert snap_compare(app_for(demo_db), terminal_size=(120, 40), run_before=steps("question_mark"))
 
     def test_concierge_sees_only_their_clients(self, snap_compare: SnapCompare, demo_db: Database) -> None:
         assert snap_compare(app_for(demo_db, "concierge:K01"), terminal_size=(80, 24), run_before=steps("f2"))

@@ -134,7 +134,7 @@ class ClientsScreen(ListKeys, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label(plain(self.heading()), id="clients-title", classes="screen-title")
-        yield FilterInput(placeholder="Filter: type part of a name, kana or code (Enter: to the list)", id="filter",
+        yield FilterInput(placeholder="Filter: type part of a name, kana or code · Enter opens · ↓ the list", id="filter",
                           classes="filter", compact=True, select_on_focus=False)
         table: DataTable[str | Text] = DataTable(id="clients", cursor_type="row", zebra_stripes=True)
         yield table

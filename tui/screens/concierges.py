@@ -81,7 +81,7 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
         detail.update(styled(
             (f"{row.code} {row.name}", "bold"), "" if row.active else "  (inactive)", "\n",
             f"Home base: {clean(row.home_address)}\n"
-            f"Days: {' '.join(row.working_days)}\n"
+            f"Days: {_days(row.working_days)}\n"
             f"Hours: {row.hours}, up to {row.max_visits} visits\n"
             f"Skills: {', '.join(row.skills) or '-'}\n"
             f"Dedicated clients:\n{dedicated}",

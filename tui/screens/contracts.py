@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from rich.cells import cell_len
 from sqlalchemy.orm import Session
 from textual import on
 from textual.binding import Binding
@@ -25,6 +29,10 @@ LIMIT = 500
 
 def _yen(amount: object) -> str:
     return f"¥{int(amount):,}" if amount is not None else "-"  # type: ignore[call-overload]
+
+
+OTHER_COLUMNS = (("plan", 9), ("start", 7), ("hours", 5), ("status", 9), ("earliest end", 12))
+"""Columns after the client's, with their widths; a cancelled contract's end is in the last column."""
 
 
 class ContractsScreen(RecordListScreen[ContractRow]):
@@ -59,12 +67,16 @@ class ContractsScreen(RecordListScreen[ContractRow]):
 
     def on_mount(self) -> None:
         table = self.query_one("#table", DataTable)
-        table.add_column("client", width=22)
-        table.add_columns("plan", "start", "hours", "status", "earliest end")
+        self.add_columns(table)
         if self.client_id is not None:
             self.query_one("#filter", Input).display = False
         self.focus_start()
         self.reload()
+
+    def add_columns(self, table: DataTable[Any]) -> None:
+        table.add_column("client", width=self.client_width(), key="client")
+        for label, width in OTHER_COLUMNS:
+            table.add_column(label, width=width)
 
     # ---- loading ---------------------------------------------------------------------------------
     def fetch(self, session: Session, search: str) -> Message:
@@ -79,12 +91,13 @@ class ContractsScreen(RecordListScreen[ContractRow]):
         if message.client is not None:
             self.query_one("#title", Label).update(plain(f"Contracts of {message.client.code} {message.client.name}"))
         table = self.query_one("#table", DataTable)
-        table.clear()
+        table.clear(columns=True)
+        self.add_columns(table)
         for r in self.rows:
             table.add_row(
                 plain(f"{r.client_code} {r.client_name}"), "seats" if r.plan == "concierge_seats" else "incidents",
-                format_month(r.start_month), " ".join(h[:3] for h in r.service_hours) or "std", r.status_text,
-                "-" if r.status != "active" else r.earliest_end.isoformat(), key=str(r.id),
+                format_month(r.start_month), " ".join(h[:3] for h in r.service_hours) or "std", r.status,
+                _last_day(r), key=str(r.id),
             )
         self.query_one("#count", Label).update(
             f"{len(self.rows)} contract{'' if len(self.rows) == 1 else 's'}"
@@ -92,6 +105,18 @@ class ContractsScreen(RecordListScreen[ContractRow]):
             f"earliest end = if the client gave notice today ({self.ctx.today().isoformat()})"
         )
         self.show_selection()
+
+    def on_resize(self) -> None:
+        if self.rows:
+            self.reload()  # the client column follows the terminal's width
+
+    def client_width(self) -> int:
+        """The client column takes the room the other columns leave: whole names on a wide terminal."""
+        table = self.query_one("#table", DataTable)
+        others = sum(width + 2 * table.cell_padding for _, width in OTHER_COLUMNS)
+        longest = max((cell_len(f"{r.client_code} {r.client_name}") for r in self.rows), default=16)
+        room = table.scrollable_content_region.width - others - 2 * table.cell_padding - 2  # the scrollbar
+        return max(16, min(longest, room))
 
     # ---- selection -------------------------------------------------------------------------------
     def _show_detail(self) -> None:
@@ -164,3 +189,12 @@ class ContractsScreen(RecordListScreen[ContractRow]):
                           detail="The contract runs on and is billed again from the month it would have ended."),
             answer,
         )
+
+
+def _last_day(row: ContractRow) -> str:
+    """The earliest end of a running contract, the end of a cancelled one ("-" when neither applies)."""
+    if row.status == "active":
+        return row.earliest_end.isoformat()
+    if row.cancelled_effective is not None:
+        return (row.cancelled_effective - dt.timedelta(days=1)).isoformat()
+    return "-"

@@ -44,7 +44,7 @@ class RecordListScreen(ListKeys, Screen[None], Generic[RowT]):
     RecordListScreen #filter { height: 1; margin: 0 1; }
     RecordListScreen #body { height: 1fr; }
     RecordListScreen #table { width: 1fr; }
-    RecordListScreen #detail { width: 40%; max-width: 56; padding: 0 1; border-left: solid $primary; }
+    RecordListScreen #detail { width: 36%; max-width: 48; padding: 0 1; border-left: solid $primary; }
     RecordListScreen #count { height: 1; color: $text-muted; padding: 0 1; }
     """
 
