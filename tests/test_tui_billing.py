@@ -126,7 +126,7 @@ async def test_close_list_open_export(demo_db: Database, tmp_path: Path) -> None
 
         target = out / "invoice.md"
         path_input.value = str(target)
-        await pilot.press("ctrl+s")
+        await pilot.press("enter")  # in the File field: writes, as Ctrl+S does
         await settle(pilot)
         assert isinstance(app.screen, InvoiceScreen)
         assert target.read_text(encoding="utf-8") == invoice_markdown(document)

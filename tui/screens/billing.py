@@ -23,8 +23,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Label, OptionList, TabbedContent, TabPane
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, OptionList, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from data.billing import CloseResult, billed_contracts
@@ -33,7 +33,7 @@ from data.errors import DataError
 from data.export_files import export_invoice
 from data.queries import PLAN_LABELS
 from tui.context import AppContext
-from tui.screens.billing_dialogs import BOX_CSS, AskDialog, CloseProgressDialog, CloseSummaryDialog
+from tui.screens.billing_dialogs import AskDialog, CloseProgressDialog, CloseSummaryDialog, NoticeAnswerDialog
 from tui.screens.export_dialog import ExportDialog
 from tui.text import file_part, plain, styled
 
@@ -402,45 +402,6 @@ class BillingScreen(Screen[None]):
             self.load()
 
         self.app.push_screen(NoticeAnswerDialog(notice), answered)
-
-
-class NoticeAnswerDialog(ModalScreen[str | None]):
-    """The client's answer to "limit reached": stop, continue, or not yet (Cancel, focused)."""
-
-    DEFAULT_CSS = BOX_CSS.format(name="NoticeAnswerDialog", border="$warning")
-    BINDINGS = [Binding("escape", "later", "Cancel")]
-
-    def __init__(self, notice: NoticeRow) -> None:
-        super().__init__()
-        self.notice = notice
-
-    def compose(self) -> ComposeResult:
-        n = self.notice
-        who = f" ({n.person})" if n.person else ""
-        with Vertical():
-            yield Label(plain(f"Incident {n.incident_id}, {n.client_name}{who}: {n.summary}"), id="notice-what")
-            yield Label(plain(f"The fee ¥{int(n.fee):,} passes the limit ¥{int(n.limit):,}. What did the client say?"))
-            yield Label("Stop: the incident is closed now and billed at the limit. "
-                        "Continue: the work goes on and the full fee is billed.", classes="detail")
-            with Horizontal():
-                yield Button("Not yet (Esc)", id="answer-later")
-                yield Button("Stop at the limit", id="answer-stop", variant="warning")
-                yield Button("Continue", id="answer-continue", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#answer-later", Button).focus()
-
-    @on(Button.Pressed, "#answer-stop")
-    def stop(self) -> None:
-        self.dismiss("stop")
-
-    @on(Button.Pressed, "#answer-continue")
-    def go_on(self) -> None:
-        self.dismiss("continue")
-
-    @on(Button.Pressed, "#answer-later")
-    def action_later(self) -> None:
-        self.dismiss(None)
 
 
 def plan_words(plan: str) -> str:

@@ -1,4 +1,5 @@
-"""The Billing screen's dialogs: ask before closing a month, close it in a worker with progress, the summary.
+"""The Billing screen's dialogs: ask before closing a month, close it in a worker with progress, the summary,
+and the client's answer to a fee-limit notice.
 
 Closing runs in a thread worker: one transaction (`data.billing.close_month` under the month's lock), with
 a progress bar per contract. Escape cancels it: the worker's progress callback raises, the transaction is
@@ -24,6 +25,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, ProgressBar
 
 from data.billing import CloseResult, close_month
+from data.billing_desk import NoticeRow
 from data.errors import DataError
 from data.locks import check_month_closable, month_label
 from tui.context import AppContext
@@ -183,4 +185,43 @@ class CloseSummaryDialog(ModalScreen[None]):
 
     @on(Button.Pressed, "#summary-ok")
     def action_done(self) -> None:
+        self.dismiss(None)
+
+
+class NoticeAnswerDialog(ModalScreen[str | None]):
+    """The client's answer to "limit reached": stop, continue, or not yet (Cancel, focused)."""
+
+    DEFAULT_CSS = BOX_CSS.format(name="NoticeAnswerDialog", border="$warning")
+    BINDINGS = [Binding("escape", "later", "Cancel")]
+
+    def __init__(self, notice: NoticeRow) -> None:
+        super().__init__()
+        self.notice = notice
+
+    def compose(self) -> ComposeResult:
+        n = self.notice
+        who = f" ({n.person})" if n.person else ""
+        with Vertical():
+            yield Label(plain(f"Incident {n.incident_id}, {n.client_name}{who}: {n.summary}"), id="notice-what")
+            yield Label(plain(f"The fee ¥{int(n.fee):,} passes the limit ¥{int(n.limit):,}. What did the client say?"))
+            yield Label("Stop: the incident is closed now and billed at the limit. "
+                        "Continue: the work goes on and the full fee is billed.", classes="detail")
+            with Horizontal():
+                yield Button("Not yet (Esc)", id="answer-later")
+                yield Button("Stop at the limit", id="answer-stop", variant="warning")
+                yield Button("Continue", id="answer-continue", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#answer-later", Button).focus()
+
+    @on(Button.Pressed, "#answer-stop")
+    def stop(self) -> None:
+        self.dismiss("stop")
+
+    @on(Button.Pressed, "#answer-continue")
+    def go_on(self) -> None:
+        self.dismiss("continue")
+
+    @on(Button.Pressed, "#answer-later")
+    def action_later(self) -> None:
         self.dismiss(None)

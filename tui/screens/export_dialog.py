@@ -3,10 +3,10 @@
     ExportDialog("Export INV-202610-00012", formats=[("Markdown (.md)", "md", ".md"), ("CSV (.csv)", "csv", ".csv")],
                  path=Path.cwd() / "INV-202610-00012.md", write=lambda fmt, path: export(fmt, path))
 
-`write(format, path_text)` does the work (one transaction when it reads the database) and returns the
-path written; a `ValidationError` it raises is shown as one line under the field it names (the path:
-empty, a folder, a missing folder, not writable), and the dialog stays open. Dismisses with the path, or
-None when cancelled.
+Enter in the File field or Ctrl+S writes. `write(format, path_text)` does the work (one transaction when
+it reads the database) and returns the path written; a `ValidationError` it raises is shown as one line
+under the field it names (the path: empty, a folder, a missing folder, not writable), and the dialog
+stays open. Dismisses with the path, or None when cancelled.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Select
+from textual.widgets import Button, Input, Label, Select
 
 from data.errors import DataError, ValidationError
 from tui.text import plain
@@ -76,6 +76,7 @@ class ExportDialog(ModalScreen[Path | None]):
             self.query_one("#field-path", FormField).value = str(path.with_suffix(wanted))
 
     @on(Button.Pressed, "#write")
+    @on(Input.Submitted, "#input-path")
     def action_write(self) -> None:
         values = form_values(self)
         try:
