@@ -86,6 +86,7 @@ def solve(
         return _explained(problem, None, empty_plan(problem, PlanStatus.FEASIBLE, time.monotonic() - t0), params, t0 + params.time_limit)
     if on_progress is not None and not kernels_ready():
         on_progress(Progress(NO_SOLUTION_YET, time.monotonic() - t0, 0, stage=PREPARING))
+        warm_up()  # every kernel, even those this day's engines skip: the message is then true ("first run only")
     ev = Evaluator(problem, arc_cost=params.arc_cost)
     lns = Lns.of(ev.inst)
     if initial_routes is not None:

@@ -2,7 +2,7 @@
 still to be done.
 
 numba compiles every kernel on first use and caches the machine code on disk, so only the first solve
-after an install or upgrade pays for it (bench/numba_coldstart.py: ~35 s of CPU; bench/README.md). Where
+after an install or upgrade pays for it (bench/numba_coldstart.py: ~40 s of CPU; bench/README.md). Where
 the cache lives (numba picks the first that works, per module):
 1. `$NUMBA_CACHE_DIR`, when set;
 2. `__pycache__` next to the module (`site-packages/dispatch/__pycache__`), when writable;
@@ -13,8 +13,9 @@ if none is writable numba refuses to import the kernels, so `ensure_cache_locati
 process compiles again, and says so).
 
 `make install` runs `python -m dispatch.warmup`; a solve also calls `warm_up` in the parent before forking
-its workers, which then only load the cache, and reports `PREPARING` first when `kernels_ready()` is
-false. A cached load takes ~1.5 s in a new process.
+its workers, which then only load the cache; when `kernels_ready()` is false a solve with a progress
+callback reports `PREPARING` and runs `warm_up` first. A cached load takes ~1.5 s in a new process.
+Kernel modules call `drop_stale_cache` at their end (see KERNEL_SOURCES).
 """
 
 from __future__ import annotations

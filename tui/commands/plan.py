@@ -61,7 +61,7 @@ def summary_lines(plan: Plan, problem: DispatchProblem) -> list[str]:
     return lines
 
 
-def _say_stage(p: Progress) -> None:
+def say_stage(p: Progress) -> None:
     """Slow steps before the first plan (compiling the optimizer on the first run) on stderr."""
     if p.stage:
         typer.echo(f"concierge: {p.stage}", err=True)
@@ -69,7 +69,7 @@ def _say_stage(p: Progress) -> None:
 
 def run_and_report(problem: DispatchProblem, params: SolveParams, out: Path | None, as_json: bool) -> Plan:
     """Solve, write the plan JSON to `out`, print the JSON (as_json) or a summary (stderr when writing)."""
-    plan = solve(problem, params, on_progress=_say_stage)
+    plan = solve(problem, params, on_progress=say_stage)
     doc = dump_plan(plan, problem)
     if out is not None:
         write_output(out, (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), "--out")

@@ -27,12 +27,13 @@ def plan_date(
     from dispatch.jsonio import dump_plan
     from dispatch.solve import SolveParams, solve
     from tui.commands.common import open_db
+    from tui.commands.plan import say_stage
 
     database = open_db(db, "board")
     with database.sessions() as session:
         snapshot = load_day(session, day)
     params = SolveParams(time_limit=time_limit, seed=seed, workers=workers)
-    plan = solve(snapshot.problem, params)
+    plan = solve(snapshot.problem, params, on_progress=say_stage)
     texts = unplanned_texts(snapshot, plan)
     full = plan_with_excluded(snapshot, plan)
     doc = dump_plan(full, snapshot.problem, texts)
