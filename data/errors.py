@@ -17,6 +17,15 @@ class ValidationError(DataError):
         self.field = field
 
 
+class ValidationErrors(ValidationError):
+    """Several bad fields of one form at once (data.fields.collecting); `errors` lists each, in form order.
+    Its message lists them all ("; "); its field is the first one's."""
+
+    def __init__(self, errors: list[ValidationError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors), field=errors[0].field)
+        self.errors = tuple(errors)
+
+
 class ConflictError(DataError):
     """Someone else changed the record since it was read (optimistic version check failed)."""
 

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
+from typing import TypeVar
 
-from data.errors import ValidationError
+from data.errors import ValidationError, ValidationErrors
+
+T = TypeVar("T")
 
 Values = Mapping[str, str | None]
 """A form or CSV row: field name → typed text (None or "" = empty)."""
@@ -46,6 +51,45 @@ def shown(raw: object, limit: int = ECHO_CHARS) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
+_COLLECTED: ContextVar[list[ValidationError] | None] = ContextVar("collected_field_errors", default=None)
+
+
+@contextmanager
+def collecting() -> Iterator[None]:
+    """Check a whole form: inside, a bad field is noted and its validator returns a harmless stand-in, so
+    every field is checked; at the end the problems are raised together (`ValidationErrors` when more than
+    one). Whatever else fails after a bad field (a cross-field check, the database) gives way to the
+    noted problems. Use it inside the unit of work: nothing is written when anything was noted."""
+    noted: list[ValidationError] = []
+    token = _COLLECTED.set(noted)
+    try:
+        yield
+    except ValidationError as exc:
+        if not noted:
+            raise
+        if not any(e.field == exc.field for e in noted):
+            noted.append(exc)
+    except Exception:
+        if not noted:
+            raise
+    finally:
+        _COLLECTED.reset(token)
+    if len(noted) == 1:
+        raise noted[0]
+    if noted:
+        raise ValidationErrors(noted)
+
+
+def refuse(error: ValidationError, stand_in: T) -> T:
+    """Raise `error`, or inside `collecting()` note it (once per field) and go on with `stand_in`."""
+    noted = _COLLECTED.get()
+    if noted is None:
+        raise error
+    if not any(e.field == error.field for e in noted):
+        noted.append(error)
+    return stand_in
+
+
 def text(
     values: Values, field: str, *, required: bool = False, max_len: int = 200, multiline: bool = False
 ) -> str | None:
@@ -54,15 +98,15 @@ def text(
     raw = (values.get(field) or "").strip()
     if not raw:
         if required:
-            raise ValidationError(f"{field}: required", field=field)
+            return refuse(ValidationError(f"{field}: required", field=field), "-")
         return None
     if len(raw) > max_len:
-        raise ValidationError(f"{field}: longer than {max_len} characters", field=field)
+        return refuse(ValidationError(f"{field}: longer than {max_len} characters", field=field), "-")
     bad = _CONTROL.search(raw if multiline else raw.replace("\t", "\x00").replace("\n", "\x00"))
     if bad is not None:
         char = raw[bad.start()]
         what = "a line break or tab" if char in "\t\n" else f"a control character (U+{ord(char):04X})"
-        raise ValidationError(f"{field}: contains {what}", field=field)
+        return refuse(ValidationError(f"{field}: contains {what}", field=field), "-")
     return raw
 
 
@@ -81,22 +125,23 @@ def integer(
     if not raw:
         return default
     top = INT_MAX if maximum is None else min(maximum, INT_MAX)
+    stand_in = default if default is not None else (minimum if minimum is not None else 0)
     digits = raw.replace(",", "")
     if len(digits.lstrip("+-").lstrip("0")) > _DIGITS_MAX:
         if digits.lstrip("+-").isdigit():
             sign = "below" if digits.startswith("-") else "above"
             bound = minimum if sign == "below" and minimum is not None else top
-            raise ValidationError(f"{field}: {shown(raw)} is {sign} {bound}", field=field)
-        raise ValidationError(f"{field}: {shown(raw)} is not a whole number", field=field)
+            return refuse(ValidationError(f"{field}: {shown(raw)} is {sign} {bound}", field=field), stand_in)
+        return refuse(ValidationError(f"{field}: {shown(raw)} is not a whole number", field=field), stand_in)
     try:
         number = int(digits)
     except ValueError:
-        raise ValidationError(f"{field}: {shown(raw)} is not a whole number", field=field) from None
+        return refuse(ValidationError(f"{field}: {shown(raw)} is not a whole number", field=field), stand_in)
     if minimum is not None and number < minimum:
         what = "negative" if minimum == 0 and number < 0 else f"below {minimum}"
-        raise ValidationError(f"{field}: {number} is {what}", field=field)
+        return refuse(ValidationError(f"{field}: {number} is {what}", field=field), stand_in)
     if number > top:
-        raise ValidationError(f"{field}: {number} is above {top}", field=field)
+        return refuse(ValidationError(f"{field}: {number} is above {top}", field=field), stand_in)
     return number
 
 
@@ -107,7 +152,7 @@ def money(values: Values, field: str, *, maximum: Decimal = YEN_MAX) -> Decimal 
     if number is None:
         return None
     if number > maximum:
-        raise ValidationError(f"{field}: ¥{number:,} is above the ¥{maximum:,} a money field accepts", field=field)
+        return refuse(ValidationError(f"{field}: ¥{number:,} is above the ¥{maximum:,} a money field accepts", field=field), None)
     return Decimal(number)
 
 
@@ -120,9 +165,9 @@ def coordinate(values: Values, field: str, *, limit: float) -> float | None:
     except ValueError:
         number = float("nan")
     if number != number:  # not a number (or NaN typed as such)
-        raise ValidationError(f"{field}: {shown(raw)} is not a number", field=field)
+        return refuse(ValidationError(f"{field}: {shown(raw)} is not a number", field=field), None)
     if not -limit <= number <= limit:
-        raise ValidationError(f"{field}: {number} is out of range (-{limit:g} to {limit:g})", field=field)
+        return refuse(ValidationError(f"{field}: {number} is out of range (-{limit:g} to {limit:g})", field=field), None)
     return number
 
 
@@ -134,7 +179,7 @@ def boolean(values: Values, field: str, *, default: bool) -> bool:
         return True
     if raw in FALSE_WORDS:
         return False
-    raise ValidationError(f"{field}: {shown(raw)} is not yes/no", field=field)
+    return refuse(ValidationError(f"{field}: {shown(raw)} is not yes/no", field=field), default)
 
 
 def time_of_day(values: Values, field: str, *, default: dt.time) -> dt.time:
@@ -145,17 +190,17 @@ def time_of_day(values: Values, field: str, *, default: dt.time) -> dt.time:
         hours, minutes = raw.split(":")
         return dt.time(int(hours), int(minutes))
     except (ValueError, OverflowError):
-        raise ValidationError(f"{field}: {shown(raw)} is not a time (HH:MM)", field=field) from None
+        return refuse(ValidationError(f"{field}: {shown(raw)} is not a time (HH:MM)", field=field), default)
 
 
 def choice(values: Values, field: str, options: tuple[str, ...], *, default: str | None = None) -> str:
     raw = (values.get(field) or "").strip().lower()
     if not raw:
         if default is None:
-            raise ValidationError(f"{field}: required (one of {', '.join(options)})", field=field)
+            return refuse(ValidationError(f"{field}: required (one of {', '.join(options)})", field=field), options[0])
         return default
     if raw not in options:
-        raise ValidationError(f"{field}: {shown(raw)} is not one of {', '.join(options)}", field=field)
+        return refuse(ValidationError(f"{field}: {shown(raw)} is not one of {', '.join(options)}", field=field), default or options[0])
     return raw
 
 
@@ -165,7 +210,8 @@ def word_list(values: Values, field: str, options: tuple[str, ...]) -> list[str]
     result: list[str] = []
     for word in raw:
         if word not in options:
-            raise ValidationError(f"{field}: {shown(word)} is not one of {', '.join(options)}", field=field)
+            refuse(ValidationError(f"{field}: {shown(word)} is not one of {', '.join(options)}", field=field), None)
+            continue
         if word not in result:
             result.append(word)
     return result

@@ -28,6 +28,7 @@ from data.fields import (
     choice,
     coordinate,
     integer,
+    refuse,
     required_text,
     shown,
     text,
@@ -174,7 +175,7 @@ def check_client(values: Values) -> ClientFields:
     language = choice(values, "language", LANGUAGES, default="ja")
     email = text(values, "email")
     if email and "@" not in email:
-        raise ValidationError(f"email: {shown(email)} is not an e-mail address", field="email")
+        refuse(ValidationError(f"email: {shown(email)} is not an e-mail address", field="email"), None)
     return ClientFields(
         code=code, name=name, name_kana=text(values, "name_kana"), contact_person=text(values, "contact_person"),
         phone=text(values, "phone", max_len=40), email=email, language=language,
@@ -235,7 +236,7 @@ def check_office(values: Values, geocoder: GeocodeFn | None, *, with_client: boo
     opens = time_of_day(values, "opens", default=dt.time(9, 0))
     closes = time_of_day(values, "closes", default=dt.time(18, 0))
     if closes <= opens:
-        raise ValidationError("closes: must be after opens", field="closes")
+        refuse(ValidationError("closes: must be after opens", field="closes"), None)
     postal_code = text(values, "postal_code", max_len=40)
     notes = text(values, "notes", max_len=4000, multiline=True)
     lat, lon, precision = _place(values, address, "lat", "lon", geocoder)
@@ -294,7 +295,7 @@ def check_seat(values: Values, *, with_office: bool = True) -> SeatFields:
     count = integer(values, "count", default=1, minimum=0, maximum=SEAT_COUNT_MAX)
     assert count is not None
     if count < 1:
-        raise ValidationError(f"count: {count} must be at least 1", field="count")
+        refuse(ValidationError(f"count: {count} must be at least 1", field="count"), None)
     return SeatFields(office_code, label, kind, os_name, year, count)
 
 
@@ -369,7 +370,7 @@ def check_concierge(values: Values, geocoder: GeocodeFn | None) -> ConciergeFiel
     shift_start = time_of_day(values, "shift_start", default=dt.time(9, 0))
     shift_end = time_of_day(values, "shift_end", default=dt.time(18, 0))
     if shift_end <= shift_start:
-        raise ValidationError("shift_end: must be after shift_start", field="shift_end")
+        refuse(ValidationError("shift_end: must be after shift_start", field="shift_end"), None)
     max_visits = integer(values, "max_visits", default=8, minimum=1, maximum=50)
     assert max_visits is not None
     profile = choice(values, "travel_profile", TRAVEL_PROFILES, default="tokyo_rail")

@@ -149,6 +149,27 @@ async def test_a_bad_form_shows_the_field_error_and_writes_nothing(demo_db: Data
     assert count(demo_db, Client) == before
 
 
+async def test_every_bad_field_of_a_form_is_marked_at_once(demo_db: Database) -> None:
+    """No name, a bad e-mail and a bad phone saved together: all three fields are marked in one save, the
+    message counts them, nothing is written."""
+    before = count(demo_db, Client)
+    app = desk(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "n")
+        await settle(pilot)
+        app.screen.query_one("#input-email", Input).value = "not-an-address"
+        app.screen.query_one("#input-phone", Input).value = "03-" + "9" * 60
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientFormScreen)
+        assert field_error(app, "name") == "Required"
+        assert "is not an e-mail address" in field_error(app, "email")
+        assert "Longer than 40 characters" in field_error(app, "phone")
+        assert "3 fields" in str(app.screen.query_one("#form-message", Label).content)
+    assert count(demo_db, Client) == before
+
+
 async def test_a_bad_office_time_is_refused_at_the_field(demo_db: Database) -> None:
     """An office that closes before it opens is not saved; the message sits under "Closes"."""
     before = count(demo_db, Office)

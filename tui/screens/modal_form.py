@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, SelectionList, Static
 
 from data.errors import ConflictError, DataError, ValidationError
+from data.fields import collecting
 from tui.context import AppContext
 from tui.discard import AsksBeforeDiscarding
 from tui.keyguard import GuardedScreen
@@ -123,7 +124,7 @@ class ModalFormScreen(AsksBeforeDiscarding, GuardedScreen, ModalScreen[int | Non
     def action_save(self) -> None:
         values = self.current_values()
         try:
-            with self.ctx.db.transaction() as session:
+            with self.ctx.db.transaction() as session, collecting():  # every bad field at once
                 saved_id = self.write(session, values)
         except ValidationError as exc:
             if not show_error(self, exc):

@@ -19,7 +19,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Label
 
-from data.errors import ConflictError, DataError, ValidationError
+from data.errors import ConflictError, DataError, ValidationError, ValidationErrors
+from data.fields import collecting
 from tui.context import AppContext
 from tui.discard import AsksBeforeDiscarding
 from tui.keyguard import GuardedScreen
@@ -92,11 +93,12 @@ class RecordFormScreen(AsksBeforeDiscarding, GuardedScreen, Screen[int | None]):
         values = form_values(self)
         message = self.query_one("#form-message", Label)
         try:
-            with self.ctx.db.transaction() as session:
+            with self.ctx.db.transaction() as session, collecting():  # every bad field at once
                 record_id = self.write(session, values)
         except ValidationError as exc:
             if show_error(self, exc, aliases=self.aliases()):
-                message.update("Not saved: see the field marked in red.")
+                count = len(exc.errors) if isinstance(exc, ValidationErrors) else 1
+                message.update(f"Not saved: see the {count} fields marked in red." if count > 1 else "Not saved: see the field marked in red.")
             else:
                 message.update(plain(f"Not saved: {exc}"))
                 self.notify(f"Not saved: {exc}", severity="error")

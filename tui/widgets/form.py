@@ -32,7 +32,7 @@ from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select
 
-from data.errors import ValidationError
+from data.errors import ValidationError, ValidationErrors
 from tui.text import clean, plain
 
 Choices = list[tuple[str, str]]
@@ -142,20 +142,26 @@ def field_message(error: ValidationError) -> str:
 
 
 def show_error(root: DOMNode, error: ValidationError, *, aliases: dict[str, str] | None = None) -> bool:
-    """Clear old errors, put `error` under its field and focus that field.
+    """Clear old errors, put `error` under its field and focus that field; a `ValidationErrors` (a form
+    checked whole, data.fields.collecting) puts each problem under its own field and focuses the first.
 
     `aliases` maps a validator field name to a form field name (e.g. {"home_lat": "lat"}).
-    Returns False when the form has no such field (show the message some other way).
+    Returns False when some problem has no field in the form (show the message some other way).
     """
     clear_errors(root)
-    name = (aliases or {}).get(error.field or "", error.field)
-    if not name:
-        return False
-    try:
-        target = root.query_one(f"#field-{name}", FormField)
-    except NoMatches:
-        return False
-    target.set_error(field_message(error))
-    control: Widget = target.control
-    control.focus()
-    return True
+    placed: list[FormField] = []
+    every = error.errors if isinstance(error, ValidationErrors) else (error,)
+    for one in every:
+        name = (aliases or {}).get(one.field or "", one.field)
+        if not name:
+            continue
+        try:
+            target = root.query_one(f"#field-{name}", FormField)
+        except NoMatches:
+            continue
+        target.set_error(field_message(one))
+        placed.append(target)
+    if placed:
+        control: Widget = placed[0].control
+        control.focus()
+    return len(placed) == len(every)
