@@ -123,3 +123,30 @@ async def test_a_slip_is_editable_until_its_month_is_closed(sqlite_database: Dat
         await pilot.pause()
         assert "is in closed billing month 2026-11; it was invoiced and can no longer be changed" in _toasts(app)[-1]
     assert _visit(sqlite_database, ids["v_lan"])[3] == "ハブ交換、疎通確認"
+
+
+async def test_escape_on_a_written_slip_asks_first(sqlite_database: Database) -> None:
+    """A slip with text typed is not thrown away by Escape: it asks, "Keep editing" keeps the text; an
+    untouched slip closes at once."""
+    from tui.widgets.confirm import ConfirmDialog
+
+    build(sqlite_database)
+    app = host(sqlite_database)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("a", "w")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, WorkSlipDialog)  # nothing typed: closed at once
+        await pilot.press("w")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, WorkSlipDialog)
+        await pilot.press(*"LAN")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("enter")  # the focused answer keeps the slip
+        await pilot.pause()
+        assert app.screen is dialog and "LAN" in dialog.query_one("#slip-text", TextArea).text

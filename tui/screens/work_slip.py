@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Label, TextArea
 from data.errors import ValidationError
 from data.route import RouteStop
 from data.work_slip import SLIP_LATER, not_after_now
+from tui.discard import AsksBeforeDiscarding
 from tui.keyguard import GuardedScreen
 from tui.text import clean, plain
 
@@ -40,7 +41,7 @@ def parse_clock(day: dt.date, text: str, field: str) -> dt.datetime:
     return dt.datetime.combine(day, t)
 
 
-class WorkSlipDialog(GuardedScreen, ModalScreen[SlipValues | None]):
+class WorkSlipDialog(AsksBeforeDiscarding, GuardedScreen, ModalScreen[SlipValues | None]):
     """Record a finished visit: start, end, what was done."""
 
     DEFAULT_CSS = """
@@ -53,7 +54,7 @@ class WorkSlipDialog(GuardedScreen, ModalScreen[SlipValues | None]):
     WorkSlipDialog #slip-error { color: $error; }
     WorkSlipDialog #slip-hint { color: $text-muted; }
     """
-    BINDINGS = [("escape", "dismiss(None)", "Cancel"), ("ctrl+s", "save", "Save")]
+    BINDINGS = [("escape", "cancel", "Cancel"), ("ctrl+s", "save", "Save")]
 
     def __init__(self, stop: RouteStop, now: dt.datetime) -> None:
         super().__init__()
@@ -89,11 +90,16 @@ class WorkSlipDialog(GuardedScreen, ModalScreen[SlipValues | None]):
                 yield Button("Cancel", id="slip-cancel")
 
     def on_mount(self) -> None:
+        super().on_mount()  # remembers the slip as opened: Escape asks only when something was changed
         self.query_one("#slip-text", TextArea).focus()
 
+    def current_values(self) -> dict[str, str]:
+        return {"start": self.query_one("#slip-start", Input).value, "end": self.query_one("#slip-end", Input).value,
+                "text": self.query_one("#slip-text", TextArea).text}
+
     @on(Button.Pressed, "#slip-cancel")
-    def cancel(self) -> None:
-        self.dismiss(None)
+    def action_cancel(self) -> None:
+        self.cancel_asking()
 
     @on(Button.Pressed, "#slip-save")
     def action_save(self) -> None:
