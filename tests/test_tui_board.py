@@ -104,6 +104,7 @@ async def test_first_run_says_the_optimizer_is_being_prepared(sqlite_database: D
         await pilot.pause(0.6)
         text = str(screen.query_one("#progress", Static).render())
         assert "preparing the optimizer (first run only)" in text and "best cost" not in text
+        assert "no better plan" not in text and "search done" not in text  # no search is running yet
         await pilot.press("x")
         await app.workers.wait_for_complete()
 

@@ -440,11 +440,13 @@ class BoardScreen(Screen[None]):
         limit = getattr(params, "time_limit", None)
         whole_day = self.mode == "plan" and self.snapshot is not None  # a re-plan's progress covers the open part only
         summary = summarize(self.snapshot, best.plan) if whole_day and best is not None and best.plan is not None else None  # type: ignore[arg-type]
+        if best is not None and best.stage:  # compiling before the search: no clock against the limit yet
+            text = f"Planning {self.day:%a %d %b}… {now - self.started:4.1f} s · {best.stage}  (x cancels)"
+            self.query_one("#progress", Static).update(plain(text))
+            return
         since = now - self.last_better if best is not None else None
         text = progress_text(self.day, now - self.started, float(limit) if isinstance(limit, float | int) else None, summary, since)
-        if best is not None and best.stage:
-            text = text.replace("  (x cancels", f" · {best.stage}  (x cancels")
-        elif best is not None and summary is None:
+        if best is not None and summary is None:
             text = text.replace("  (x cancels", f" · {best.planned} visits planned so far  (x cancels")
         self.query_one("#progress", Static).update(plain(text))
 
