@@ -38,9 +38,14 @@ def board_app(database: Database) -> Host:
 
 
 async def plan_day(pilot: Pilot[Any]) -> None:
+    """p, then wait until the board has shown the proposal (a loaded machine may take several frames)."""
     await pilot.press("p")
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    screen = pilot.app.screen
+    for _ in range(200):  # up to ~10 s
+        await pilot.pause(0.05)
+        if isinstance(screen, BoardScreen) and not screen.running and screen.proposal is not None:
+            break
     await pilot.pause()
 
 

@@ -2,67 +2,38 @@
 planning — plan the day (or re-plan from now) in a worker with live progress and a cancel key, read the
 proposal with the unplanned visits and why, pin or move visits, commit in one transaction.
 
-Collaborators come in through the constructor: the `AppContext` (database, role, clock) and a `Planner`
-(`tui.workers_solve.RealPlanner` when None, a fake in tests). Nothing is written before commit.
+The screen is put together from parts over one state (`board_base.BoardBase`): `board_display` fills the
+panes, `board_solving` runs the search, `board_editing` pins, moves, discards and commits; this file holds
+the layout, the keys, loading a day, dates and intake. Collaborators come in through the constructor: the
+`AppContext` (database, role, clock) and a `Planner` (`tui.workers_solve.RealPlanner` when None, a fake in
+tests). Nothing is written before commit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
-from collections.abc import Callable
 
-from rich.text import Text
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
-from textual.worker import Worker, WorkerState, get_current_worker
 
-from data.errors import ConflictError, DataError
-from data.planning import (
-    DaySnapshot,
-    RequestRow,
-    commit_plan,
-    is_planned_day,
-    load_day,
-    move_visit,
-    open_requests,
-    plan_with_excluded,
-    unplanned_texts,
-)
+from data.errors import DataError
+from data.planning import is_planned_day, load_day, open_requests
 from data.planning.offers import offer_into_proposal
-from data.planning.pins import pin_at_once
-from data.planning.summary import PlanSummary, summarize
 from dispatch.errors import DispatchError
-from dispatch.plan import Plan, PlanStatus, Reason, ReasonCode, Unplanned
-from dispatch.replan import Replan
-from dispatch.solve import Progress
-from tui.context import AppContext
-from tui.screens.board_dialogs import DateDialog, MoveDialog, PinDialog, VisitFacts
-from tui.screens.board_view import (
-    NARROW_WIDTH,
-    PIN_MARK,
-    URGENCY_SHORT,
-    URGENCY_STYLE,
-    pinned_ids,
-    timeline_rows,
-    visit_facts,
-)
-from tui.screens.board_words import before_after, hhmm, progress_text, short_name, summary_text, time_left
+from tui.screens.board_dialogs import DateDialog
+from tui.screens.board_display import BoardDisplay
+from tui.screens.board_editing import BoardEditing
+from tui.screens.board_solving import BoardSolving
+from tui.screens.board_view import NARROW_WIDTH
 from tui.screens.request_form import IntakeResult, RequestFormScreen
-from tui.text import clean, plain
 from tui.widgets.confirm import ConfirmDialog
 from tui.widgets.timeline import Timeline
-from tui.workers_solve import SEARCH_SECONDS, Planner, RealPlanner, SolveFailed, SolveFinished, SolveProgress
 
 
-class BoardScreen(Screen[None]):
-    """The dispatcher's home screen."""
+class BoardScreen(BoardEditing, BoardSolving, BoardDisplay):
+    """The dispatcher's home screen: the parts (display, solving, editing) over one state (board_base)."""
 
     DEFAULT_CSS = """
     BoardScreen { layout: vertical; }
@@ -107,33 +78,7 @@ class BoardScreen(Screen[None]):
         Binding("ctrl+n", "new_request", "New request", show=False),
     ]
 
-    day: reactive[dt.date] = reactive(dt.date(2000, 1, 1), init=False)
-    running: reactive[bool] = reactive(False)
 
-    def __init__(self, ctx: AppContext, planner: Planner | None = None, *, day: dt.date | None = None) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.database = ctx.db
-        self.clock = ctx.clock
-        self.planner: Planner = planner if planner is not None else RealPlanner()
-        self.snapshot: DaySnapshot | None = None
-        self.proposal: Plan | None = None
-        self.replan_result: Replan | None = None
-        self.warnings: tuple[str, ...] = ()
-        self.started = 0.0
-        self.best: SolveProgress | None = None
-        self._stop = threading.Event()
-        self.kept_reasons: dict[str, str] = {}
-        """visit id → why it stayed out of the last committed proposal (shown on the committed board)."""
-        self._initial_day = day or ctx.today()
-        self.requests: list[RequestRow] = []
-        self.before: PlanSummary | None = None
-        """The committed day in numbers when the shown proposal was made (before → after)."""
-        self.status_note = ""
-        """What just happened (saved, discarded), shown before the day's summary in the status line."""
-        self.last_better = 0.0
-        self.narrow: bool | None = None
-        self.mode = "plan"
 
     def compose(self) -> ComposeResult:
         yield Label("", id="board-title")
@@ -225,422 +170,6 @@ class BoardScreen(Screen[None]):
             self.requests = open_requests(session, self.clock())
         self._show()
 
-    def _plan_cells(self) -> dict[str, Text]:
-        """The plan column: where each request stands in the shown plan (the proposal while there is one)."""
-        snap, plan = self.snapshot, self.proposal
-        if snap is None or plan is None:
-            return {}
-        where = plan.assignment()
-        texts = unplanned_texts(snap, plan)
-        out: dict[str, Text] = {}
-        for v in snap.visits:
-            if v in where:
-                out[v] = plain(f"{where[v][0]} {hhmm(where[v][1])}", "magenta")
-            elif v in texts or any(x.id == v for x in snap.problem.visits):
-                out[v] = plain("out: " + texts.get(v, "not planned"), "red")
-        return out
-
-    def _unplanned_emergencies(self) -> dict[str, str]:
-        """Emergencies of the request list the shown plan leaves out → why."""
-        snap = self.snapshot
-        if snap is None:
-            return {}
-        plan = self.proposal or snap.committed
-        where = plan.assignment() if plan is not None else {}
-        texts = unplanned_texts(snap, self.proposal) if self.proposal is not None else dict(snap.excluded_text)
-        out = {}
-        for r in self.requests:
-            if r.urgency == "emergency" and r.visit not in where and r.status == "open":
-                out[r.visit] = texts.get(r.visit, self.kept_reasons.get(r.visit, "not planned yet (p plans, r re-plans from now)"))
-        return out
-
-    def _show_requests(self, rows: list[RequestRow]) -> None:
-        """Unplanned emergencies first (red, with why), then most urgent first; plan column from the shown plan."""
-        table = self.query_one("#request-table", DataTable)
-        table.clear()
-        now = self.clock()
-        cells = self._plan_cells()
-        urgent = self._unplanned_emergencies()
-        ordered = [r for r in rows if r.visit in urgent] + [r for r in rows if r.visit not in urgent]
-        for r in ordered:
-            deadline = r.deadline.strftime("%a %H:%M") if r.deadline else ""
-            if r.visit in urgent:
-                plan_cell = plain(f"UNPLANNED: {urgent[r.visit]}", "bold red")
-            else:
-                parts = (r.planned or "").split(" ")
-                plan_cell = cells.get(r.visit) or plain(f"{parts[0]} {parts[-1]}" if len(parts) == 3 else r.planned or "")
-            urgency = Text(URGENCY_SHORT.get(r.urgency, r.urgency), style=URGENCY_STYLE.get(r.urgency, ""))
-            if self.narrow:
-                table.add_row(time_left(r, now), urgency, r.visit, plain(short_name(clean(r.client), 14)), plan_cell, key=r.visit)
-            else:
-                label = plain(short_name(clean(r.client), 14) + " " + short_name(clean(r.office), 8))
-                table.add_row(time_left(r, now), urgency, r.visit, label, str(r.minutes), deadline, plan_cell, key=r.visit)
-
-    def _status(self) -> None:
-        """The status line when nothing runs: what just happened, the shown plan in words, unplanned emergencies."""
-        snap = self.snapshot
-        if snap is None or self.running:
-            return
-        plan = self.proposal or snap.committed
-        parts = [self.status_note] if self.status_note else []
-        urgent = self._unplanned_emergencies()
-        if urgent:
-            parts.append(f"⚠ {len(urgent)} unplanned emergenc{'y' if len(urgent) == 1 else 'ies'}")
-        if self.proposal is not None:
-            after = summarize(snap, self.proposal)
-            parts.append("Proposal: " + (before_after(self.before, after, self.replan_result) if self.replan_result is not None
-                                         else summary_text(after)))
-            parts.append("not saved: c commits, d discards")
-        elif plan is not None:
-            parts.append("Committed: " + summary_text(summarize(snap, plan)))
-        else:
-            parts.append("Nothing planned for this day yet: p plans it")
-        if self.narrow:
-            shown = "stops" if self.has_class("pane-stops") else ("unplanned" if self.has_class("pane-unplanned") else "requests")
-            parts.append(f"showing {shown} (v switches, ? all keys)")
-        text = plain(" · ".join(parts))
-        if urgent:
-            text.stylize("bold red", len(self.status_note) + (3 if self.status_note else 0),
-                         len(self.status_note) + (3 if self.status_note else 0) + len(parts[1 if self.status_note else 0]))
-        self.query_one("#progress", Static).update(text)
-
-    def _show(self) -> None:
-        snap = self.snapshot
-        assert snap is not None
-        plan = self.proposal or snap.committed
-        state = "proposal (not saved: c commits, d discards)" if self.proposal is not None else (
-            "committed plan" if snap.committed is not None else "nothing planned yet (p plans the day)")
-        self.query_one("#board-title", Label).update(f"Dispatch board — {snap.date:%a %d %b %Y} — {state}")
-        moved = frozenset(m.visit for m in self.replan_result.moves) if self.replan_result is not None else frozenset()
-        self.query_one("#timeline", Timeline).rows = timeline_rows(snap, plan, moved)
-        self._show_stops(snap, plan)
-        self._show_unplanned(snap, plan)
-        self._show_requests(self.requests)
-        self._status()
-
-    def _show_stops(self, snap: DaySnapshot, plan: Plan | None) -> None:
-        table = self.query_one("#proposal", DataTable)
-        table.clear()
-        if plan is None:
-            return
-        changes: dict[str, str] = {}
-        if self.replan_result is not None:
-            for m in self.replan_result.moves:
-                after = f"{m.to_concierge} {hhmm(m.new_start)}" if m.new_start is not None and m.to_concierge else "unplanned"
-                changes[m.visit] = f"was {m.from_concierge} {hhmm(m.old_start)} → {after}"
-            for vid in self.replan_result.inserted:
-                changes[vid] = "new"
-        pins = pinned_ids(snap)
-        for r in plan.routes:
-            for s in r.stops:
-                v = snap.visits.get(s.visit)
-                label = plain(short_name(clean(v.client), 12) + " " + short_name(clean(v.office), 6) if v else s.visit)
-                change = plain(changes.get(s.visit, ""), "magenta" if s.visit in changes else "")
-                visit = (PIN_MARK if s.visit in pins else "") + s.visit
-                table.add_row(plain(r.concierge), hhmm(s.start), hhmm(s.end), visit, label,
-                              f"{round(s.travel_seconds / 60)}′", change, key=s.visit)
-        title = "Stops — who goes where when" + (f" ({PIN_MARK} pinned)" if pins else "")
-        if self.replan_result is not None:
-            title += f" ({len(self.replan_result.moves)} moved, changed routes: {', '.join(self.replan_result.changed_routes) or 'none'})"
-        if self.warnings:
-            title += " ⚠ " + "; ".join(self.warnings)
-        self.query_one("#proposal-title", Label).update(plain(title))
-
-    def _show_unplanned(self, snap: DaySnapshot, plan: Plan | None) -> None:
-        table = self.query_one("#unplanned", DataTable)
-        table.clear()
-        if self.proposal is not None:
-            rows = list(plan_with_excluded(snap, self.proposal).unplanned)
-            texts = unplanned_texts(snap, self.proposal)
-        else:  # the committed day: what is still waiting, and what cannot be offered at all
-            done = set(plan.assignment()) if plan is not None else set()
-            rows = [Unplanned(v.id, Reason(ReasonCode.NOT_SEARCHED)) for v in snap.problem.visits if v.id not in done]
-            rows += list(snap.excluded)
-            waiting = "not planned yet (p plans the day, r re-plans from now)"
-            texts = {u.visit: self.kept_reasons.get(u.visit, waiting) for u in rows} | dict(snap.excluded_text)
-        rank = {"emergency": 0}
-        rows.sort(key=lambda u: rank.get(snap.visits[u.visit].urgency if u.visit in snap.visits else "", 1))
-        for u in rows:
-            v = snap.visits.get(u.visit)
-            table.add_row(u.visit, Text(v.urgency if v else "", style=URGENCY_STYLE.get(v.urgency if v else "", "")),
-                          plain(short_name(clean(v.client), 12) if v else ""), plain(texts.get(u.visit, "")), key=u.visit)
-        self.query_one("#unplanned-title", Label).update(f"Unplanned ({len(rows)}) — and why")
-
-    # ---- planning in a worker ------------------------------------------------------------------
-    def action_plan_day(self) -> None:
-        self._start("plan")
-
-    def action_replan(self) -> None:
-        self._start("replan")
-
-    def _start(self, mode: str) -> None:
-        if self.running:
-            self.notify("A plan is already running (x cancels it).", severity="warning")
-            return
-        assert self.snapshot is not None
-        self.running = True
-        self.mode = mode
-        self.started = time.monotonic()
-        self.last_better = self.started
-        self.best = None
-        self.status_note = ""
-        self._stop = threading.Event()
-        self._show_progress()
-        # pins set on the board live in the snapshot until commit: plan from it, not from a re-read
-        self.run_planner(self.snapshot, mode, self.clock(), self._stop)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="solver")
-    def run_planner(self, snapshot: DaySnapshot, mode: str, now: dt.datetime, stop: threading.Event) -> None:
-        """Runs in a thread; the search itself runs in a child process (see `tui.workers_solve`)."""
-        worker = get_current_worker()
-
-        def should_stop() -> bool:
-            return stop.is_set() or worker.is_cancelled
-
-        def progress(p: Progress) -> None:
-            self.post_message(SolveProgress(p.best_cost, p.elapsed, p.planned, p.plan, p.stage))
-
-        try:
-            if mode == "replan":
-                result = self.planner.replan(snapshot, now, should_stop=should_stop, on_progress=progress)
-                self.post_message(SolveFinished(result.plan, snapshot, result))
-            else:
-                plan = self.planner.plan(snapshot, should_stop=should_stop, on_progress=progress)
-                self.post_message(SolveFinished(plan, snapshot))
-        except Exception as exc:  # reported as a sentence by the handler
-            self.post_message(SolveFailed(exc))
-
-    def action_cancel_plan(self) -> None:
-        if not self.running:
-            return
-        self._stop.set()
-        self.query_one("#progress", Static).update("Cancelling… the best plan so far will be shown")
-
-    def action_search_time(self) -> None:
-        """Cycle the search time of the real planner (10, 30, 60, 120 s)."""
-        if self.running:
-            self.notify("Change the search time before planning (x cancels the running plan).", severity="warning")
-            return
-        planner = self.planner
-        if not isinstance(planner, RealPlanner):
-            return
-        now = planner.params.time_limit
-        nxt = next((s for s in SEARCH_SECONDS if s > now), SEARCH_SECONDS[0])
-        self.planner = planner.with_seconds(nxt)
-        self.query_one("#progress", Static).update(f"Plan day searches for {nxt:.0f} s (s changes it; x cancels and keeps the best plan so far).")
-
-    def _tick(self) -> None:
-        if self.running:
-            self._show_progress()
-
-    def _show_progress(self) -> None:
-        now = time.monotonic()
-        best = self.best
-        params = getattr(self.planner, "params", None)
-        limit = getattr(params, "time_limit", None)
-        whole_day = self.mode == "plan" and self.snapshot is not None  # a re-plan's progress covers the open part only
-        summary = summarize(self.snapshot, best.plan) if whole_day and best is not None and best.plan is not None else None  # type: ignore[arg-type]
-        if best is not None and best.stage:  # compiling before the search: no clock against the limit yet
-            text = f"Planning {self.day:%a %d %b}… {now - self.started:4.1f} s · {best.stage}  (x cancels)"
-            self.query_one("#progress", Static).update(plain(text))
-            return
-        since = now - self.last_better if best is not None else None
-        text = progress_text(self.day, now - self.started, float(limit) if isinstance(limit, float | int) else None, summary, since)
-        if best is not None and summary is None:
-            text = text.replace("  (x cancels", f" · {best.planned} visits planned so far  (x cancels")
-        self.query_one("#progress", Static).update(plain(text))
-
-    @on(SolveProgress)
-    def solve_progress(self, message: SolveProgress) -> None:
-        self.best = message
-        self.last_better = time.monotonic()
-        self._show_progress()
-
-    @on(SolveFinished)
-    def solve_finished(self, message: SolveFinished) -> None:
-        self.running = False
-        committed = message.snapshot.committed
-        self.before = summarize(message.snapshot, committed) if committed is not None else None
-        self.snapshot = message.snapshot
-        self.proposal = message.plan
-        self.replan_result = message.replan
-        self.warnings = ()
-        status = "cancelled — best plan so far" if message.plan.status is PlanStatus.CANCELLED else f"{message.plan.solve_seconds:.1f} s"
-        self.status_note = f"Planned ({status})"
-        self._show()
-
-    @on(SolveFailed)
-    def solve_failed(self, message: SolveFailed) -> None:
-        self.running = False
-        error = message.error
-        text = str(error) if isinstance(error, DataError | DispatchError) else f"planning failed: {type(error).__name__}: {error}"
-        self.query_one("#progress", Static).update(plain(text))
-        self.notify(text, severity="error")
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "solver" and event.state is WorkerState.ERROR and self.running and event.worker.error is not None:
-            self.post_message(SolveFailed(event.worker.error))
-
-    # ---- editing the proposal ------------------------------------------------------------------
-    def _selected_visit(self) -> str | None:
-        for table_id in ("#proposal", "#unplanned", "#request-table"):
-            table = self.query_one(table_id, DataTable)
-            if table.has_focus and table.row_count:
-                key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-                return str(key) if key is not None else None
-        table = self.query_one("#proposal", DataTable)
-        if table.row_count:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-            return str(key) if key is not None else None
-        return None
-
-    def _concierges(self) -> list[tuple[str, str]]:
-        assert self.snapshot is not None
-        return [(c.id, self.snapshot.concierges[c.id].name) for c in self.snapshot.problem.concierges]
-
-    def action_pin(self) -> None:
-        visit = self._selected_visit()
-        snap = self.snapshot
-        if visit is None or snap is None or visit not in {v.id for v in snap.problem.visits}:
-            self.notify("Select a visit of this day first.", severity="warning")
-            return
-        pin = snap.problem.visit(visit).pinned
-        current = (pin.concierge, pin.start) if pin else (None, None)
-
-        def done(result: tuple[str | None, int | None] | None) -> None:
-            if result is None or self.snapshot is None:
-                return
-            try:
-                self.snapshot = self.snapshot.with_pin(visit, *result)
-            except DataError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            what = " ".join(x for x in (result[0], f"{result[1] // 60:02d}:{result[1] % 60:02d}" if result[1] is not None else None) if x)
-            if self._pin_at_once(visit, *result):
-                self.notify(f"{visit} pinned to {what}: placed in the proposal by insertion (c commits, p re-plans around it).")
-            else:
-                self.notify(f"{visit} pinned to {what or 'nothing'}; press p to re-plan (the pin holds).")
-            self._show()
-
-        self.app.push_screen(PinDialog(self._facts(visit), self._concierges(), current), done)
-
-    def _pin_at_once(self, visit: str, concierge: str | None, minute: int | None) -> bool:
-        """Show the pin's effect now by insertion (`data.planning.pins`); False: the next plan honours it."""
-        snap = self.snapshot
-        if snap is None:
-            return False
-        placed = pin_at_once(snap, self.proposal or snap.committed, visit, concierge, minute, self.clock())
-        if placed is None:
-            return False
-        self.proposal, self.replan_result = placed.plan, placed
-        return True
-
-    def _facts(self, visit: str) -> VisitFacts:
-        assert self.snapshot is not None
-        return visit_facts(self.snapshot, self.proposal or self.snapshot.committed, visit)
-
-    def action_move(self) -> None:
-        visit = self._selected_visit()
-        if visit is None or self.snapshot is None:
-            self.notify("Select a visit first.", severity="warning")
-            return
-        plan = self.proposal or self.snapshot.committed
-        if plan is None:
-            self.notify("Plan the day first (p).", severity="warning")
-            return
-        current = next((r.concierge for r in plan.routes if any(s.visit == visit for s in r.stops)), None)
-
-        def done(result: tuple[str, int | None] | None) -> None:
-            if result is None or self.snapshot is None:
-                return
-            try:
-                moved = move_visit(self.snapshot, plan, visit, result[0], result[1])
-            except (DataError, DispatchError) as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.proposal = moved.plan
-            self.warnings = moved.warnings
-            self._show()
-
-        snap = self.snapshot
-
-        def preview(concierge: str, position: int | None) -> str:
-            try:
-                moved = move_visit(snap, plan, visit, concierge, position)
-            except (DataError, DispatchError) as exc:
-                return f"cannot: {exc}"
-            route = next((r for r in moved.plan.routes if r.concierge == concierge), None)
-            stops = [f"{'▶' if st.visit == visit else ''}{st.visit} {hhmm(st.start)}" for st in (route.stops if route else ())]
-            return "new times: " + ", ".join(stops) + (" ⚠ " + "; ".join(moved.warnings) if moved.warnings else "")
-
-        self.app.push_screen(MoveDialog(self._facts(visit), self._concierges(), current, preview), done)
-
-    def action_discard(self) -> None:
-        """Throw the proposal away (its pins and hand moves too) after a question; Cancel is focused."""
-        if self.proposal is None:
-            self.notify("No proposal to discard.", severity="warning")
-            return
-        pins = len(pinned_ids(self.snapshot)) if self.snapshot is not None else 0
-        detail = "Pins set on the board and hand moves are lost too." if pins or self.warnings else ""
-
-        def done(yes: bool | None) -> None:
-            if yes:
-                self.discard_now()
-
-        self.app.push_screen(ConfirmDialog(f"Discard this proposal for {self.day:%a %d %b}? Nothing of it is saved.",
-                                           yes="Discard", detail=detail), done)
-
-    def discard_now(self) -> None:
-        self.reload()
-        self.status_note = "Proposal discarded; nothing was written"
-        self._status()
-
-    def ask_before_quit(self, leave: Callable[[], object]) -> bool:
-        """Ctrl+Q with a proposal not saved: ask (True: the question is shown), else False."""
-        if self.proposal is None:
-            return False
-
-        def done(yes: bool | None) -> None:
-            if yes:
-                leave()
-
-        self.app.push_screen(ConfirmDialog(f"Quit without saving the proposal for {self.day:%a %d %b}?", yes="Quit",
-                                           detail="c on the board commits it."), done)
-        return True
-
-    def action_commit(self) -> None:
-        if self.proposal is None or self.snapshot is None:
-            self.notify("Nothing to commit: plan the day first (p).", severity="warning")
-            return
-        if self.running:
-            self.notify("Wait for the plan to finish or cancel it (x).", severity="warning")
-            return
-        n = self.proposal.planned
-
-        def done(yes: bool | None) -> None:
-            if yes:
-                self.commit_now()
-
-        self.app.push_screen(ConfirmDialog(f"Save this plan for {self.day:%a %d %b} ({n} visits)?", yes="Commit"), done)
-
-    def commit_now(self) -> None:
-        assert self.proposal is not None and self.snapshot is not None
-        try:
-            with self.database.transaction() as session:
-                result = commit_plan(session, self.snapshot, self.proposal)
-        except ConflictError as exc:
-            self.notify(f"Not saved: {exc}. The board was reloaded.", severity="error", timeout=10)
-            self.reload()
-            return
-        except DataError as exc:
-            self.notify(f"Not saved: {exc}", severity="error", timeout=10)
-            return
-        self.notify(f"Plan saved: {result.created} new, {result.updated} updated, {result.removed} removed visits.")
-        # what stayed out keeps the optimizer's reason on the committed board (until the day changes)
-        self.kept_reasons = {k: f"left out: {t}" for k, t in unplanned_texts(self.snapshot, self.proposal).items()}
-        self.reload()
-        self.status_note = f"Committed {self.day:%a %d %b} ({result.created} new, {result.updated} updated, {result.removed} removed)"
-        self._status()
 
     def action_open_day(self) -> None:
         """The day of the selected stop's concierge (or the first concierge) on the shown date."""
