@@ -29,13 +29,19 @@ FORMAT_WORDS = {"markdown": "Markdown (.md)", "text": "Plain text (.txt)", "json
 
 
 def quote_rows_columns(table: DataTable[Any]) -> None:
-    table.add_columns(Text("#", justify="right"), "Saved", "Client", Text("Month incl. tax", justify="right"), "Plan")
+    """Fixed widths, the client last with the rest of the row: the rows arrive from a worker, and
+    auto-sized columns would jump when they do."""
+    table.add_column(Text("#", justify="right"), width=3)
+    table.add_column("Saved", width=16)
+    table.add_column(Text("Month incl. tax", justify="right"), width=15)
+    table.add_column("Plan", width=17)
+    table.add_column("Client")
 
 
 def add_quote_row(table: DataTable[Any], row: SavedQuoteRow) -> None:
     client = f"{row.client_code} {row.client_name}" if row.client_code else "(no client)"
-    table.add_row(Text(str(row.id), justify="right"), f"{row.created_at:%Y-%m-%d %H:%M}", plain(client),
-                  Text(f"¥{row.gross_total:,}", justify="right"), plain(row.plan_words), key=str(row.id))
+    table.add_row(Text(str(row.id), justify="right"), f"{row.created_at:%Y-%m-%d %H:%M}",
+                  Text(f"¥{row.gross_total:,}", justify="right"), plain(row.plan_words), plain(client), key=str(row.id))
 
 
 def said_written(screen: Screen[Any], row: SavedQuoteRow, path: Path | None) -> None:
