@@ -89,7 +89,7 @@ def report_lines(offers: OfferList) -> list[str]:
     """The text of `concierge offer`: a heading, each offer with its route changes, or why there is none."""
     deadline = f", deadline {offers.deadline:%a %d %b %H:%M}" if offers.deadline else ""
     lines = [f"{offers.visit} {clean(offers.label)} ({offers.urgency}, {offers.minutes} min{deadline})"
-             f" on {offers.day:%a %d %b %Y}, on the {offers.base}:"]
+             f" on {offers.day:%a %d %b %Y}, " + (f"on the {offers.base}:" if offers.base != "nothing planned yet" else "nothing planned yet:")]
     if not offers.offers:
         lines.append(f"  no slot: {offers.reason or 'nothing fits'}")
         return lines
