@@ -55,6 +55,7 @@ async def settle(pilot: Pilot[Any], *, limit: float = 10.0) -> None:
         for box in pilot.app.screen.query(Input):  # lists open with a focused filter: no random blink phase
             box.cursor_blink = False
         if not getattr(pilot.app.screen, "pricing_pending", False) or waited >= limit:
+            await pilot.pause()  # rows a worker handed over resize their columns one frame later
             return
         await pilot.pause(0.05)
         waited += 0.05
