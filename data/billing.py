@@ -229,7 +229,7 @@ def get_invoice(session: Session, ref: str | int) -> Invoice:
     """An invoice by number ("INV-202610-00012") or database id."""
     text = str(ref).strip()
     invoice = session.scalars(select(Invoice).where(Invoice.number == text.upper())).first()
-    if invoice is None and text.isdigit() and len(text) <= 10 and int(text) <= INT_MAX:
+    if invoice is None and text.isdecimal() and len(text) <= 10 and int(text) <= INT_MAX:
         invoice = session.get(Invoice, int(text))
     if invoice is None:
         raise NotFoundError(f"invoice {shown(text)} does not exist (give its number, e.g. INV-202610-00012, or its id)")

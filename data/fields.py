@@ -128,7 +128,7 @@ def integer(
     stand_in = default if default is not None else (minimum if minimum is not None else 0)
     digits = raw.replace(",", "")
     if len(digits.lstrip("+-").lstrip("0")) > _DIGITS_MAX:
-        if digits.lstrip("+-").isdigit():
+        if digits.lstrip("+-").isdecimal():
             sign = "below" if digits.startswith("-") else "above"
             bound = minimum if sign == "below" and minimum is not None else top
             return refuse(ValidationError(f"{field}: {shown(raw)} is {sign} {bound}", field=field), stand_in)

@@ -57,7 +57,7 @@ def count_value(value: object, where: str) -> int:
         text = value.strip()
         if text == "":
             return 0
-        if not text.lstrip("-").isdigit() or len(text) > 12:
+        if not text.lstrip("-").isdecimal() or len(text) > 12:
             raise PricingError(f"{where}: must be a whole number from 0 to {COUNT_MAX:,}, got {_shown(value)}")
         value = int(text)
     if not isinstance(value, int):

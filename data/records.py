@@ -99,7 +99,7 @@ def next_code(session: Session, model: type[Client | Office | Concierge], prefix
 def client_by_ref(session: Session, ref: str, field: str = "client") -> Client:
     """A client by id (digits) or code, as typed on the command line; a huge number is simply not an id."""
     text_ref = ref.strip()
-    if text_ref.isdigit():
+    if text_ref.isdecimal():
         client = session.get(Client, int(text_ref)) if len(text_ref) <= 10 and int(text_ref) <= INT_MAX else None
         if client is None:
             client = _find(session, Client, "code", text_ref) if len(text_ref) <= 40 else None

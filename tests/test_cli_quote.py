@@ -229,3 +229,15 @@ def test_address_column_is_geocoded(tmp_path: Path, capsys: pytest.CaptureFixtur
     monkeypatch.setattr(command, "default_geocoder", lambda: None)
     code, _out, err = run(capsys, "quote", "--offices", str(path))
     assert code == 2 and "address needs geocoding, give lat/lon" in err and "line 2: address" in err
+
+
+@pytest.mark.parametrize("count", ["⒈", "²", "①"])
+def test_a_count_in_digits_int_cannot_read_is_refused_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], count: str) -> None:
+    """Characters Python calls digits but int() cannot read (found by the thorough fuzz: `⒈` ended as an
+    internal error) are a one-line refusal naming the field; full-width digits still count."""
+    (tmp_path / "odd.csv").write_text(f"name,lat,lon,pcs,servers\nTokyo,35.6812,139.7671,{count},0\n", encoding="utf-8")
+    code, _out, err = run(capsys, "quote", "--offices", str(tmp_path / "odd.csv"))
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "pcs" in err and "internal error" not in err
+    (tmp_path / "wide.csv").write_text("name,lat,lon,pcs,servers\nTokyo,35.6812,139.7671,５,0\n", encoding="utf-8")
+    code, _out, err = run(capsys, "quote", "--offices", str(tmp_path / "wide.csv"))
+    assert code == 0, err

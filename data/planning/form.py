@@ -72,11 +72,11 @@ def parse_intake(values: Mapping[str, str], *, client_id: int | None, routine: b
     if client_id is None:
         errors.append(_problem("client", "type part of the name and pick the client"))
     office_text = values.get("office", "").strip()
-    office = int(office_text) if office_text.isdigit() and len(office_text) <= 9 else None
+    office = int(office_text) if office_text.isdecimal() and len(office_text) <= 9 else None
     if office is None:
         errors.append(_problem("office", "pick an office"))
     minutes_text = values.get("minutes", "").strip()
-    minutes = int(minutes_text) if minutes_text.isdigit() and len(minutes_text) <= 4 else None
+    minutes = int(minutes_text) if minutes_text.isdecimal() and len(minutes_text) <= 4 else None
     if minutes is None:
         errors.append(_problem("minutes", f"a whole number of minutes from {MIN_MINUTES} to {MAX_MINUTES}, e.g. 60"))
     deadline_text = values.get("deadline", "").strip()

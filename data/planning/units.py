@@ -19,7 +19,7 @@ def visit_key(request_id: int) -> str:
 
 def request_id_of(visit_id: str) -> int:
     """The request id behind a problem visit id (`R12` → 12)."""
-    if not visit_id.startswith("R") or not visit_id[1:].isdigit():
+    if not visit_id.startswith("R") or not visit_id[1:].isdecimal():
         raise NotFoundError(f"{visit_id!r} is not a visit request id (R<number>)")
     return int(visit_id[1:])
 

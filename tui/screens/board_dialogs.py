@@ -143,7 +143,7 @@ class MoveDialog(ModalScreen[tuple[str, int | None] | None]):
             return
         conc = self.query_one("#move-concierge", Select).value
         text = self.query_one("#move-position", Input).value.strip()
-        if not isinstance(conc, str) or (text and not (text.isdigit() and int(text) >= 1)):
+        if not isinstance(conc, str) or (text and not (text.isdecimal() and int(text) >= 1)):
             return
         self.query_one("#move-preview", Label).update(plain(self.preview(conc, int(text) - 1 if text else None)))
 
@@ -156,7 +156,7 @@ class MoveDialog(ModalScreen[tuple[str, int | None] | None]):
     def accept(self) -> None:
         conc = self.query_one("#move-concierge", Select).value
         text = self.query_one("#move-position", Input).value.strip()
-        if text and not (text.isdigit() and int(text) >= 1):
+        if text and not (text.isdecimal() and int(text) >= 1):
             self.query_one("#move-error", Label).update("position: a number from 1, or empty")
             return
         assert isinstance(conc, str)
@@ -185,7 +185,7 @@ class DateDialog(ModalScreen[dt.date | None]):
     def accept(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         try:
-            relative = text[:1] in ("+", "-") and text[1:].isdigit()
+            relative = text[:1] in ("+", "-") and text[1:].isdecimal()
             day = self.shown + dt.timedelta(days=int(text)) if relative else dt.date.fromisoformat(text)
         except (ValueError, OverflowError):
             self.query_one("#date-error", Label).update(plain(f"date: {text[:40]!r} is not YYYY-MM-DD or +N/-N days (years 1-9999)"))
