@@ -15,6 +15,9 @@ process compiles again, and says so).
 `make install` runs `python -m dispatch.warmup`; a solve also calls `warm_up` in the parent before forking
 its workers, which then only load the cache; when `kernels_ready()` is false a solve with a progress
 callback reports `PREPARING` and runs `warm_up` first. A cached load takes ~1.5 s in a new process.
+The app calls `warm_up_in_background()` when it opens, so that after a fresh install the compile runs
+(in a low-priority child process) while the dispatcher is still reading the board; a solve that starts
+before it is done waits for that child instead of compiling a second time.
 Kernel modules call `drop_stale_cache` at their end (see KERNEL_SOURCES).
 """
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -94,15 +98,44 @@ def ensure_cache_location(module_file: str) -> str | None:
     return folder
 
 
+#: The child compiling the kernels for this process (`warm_up_in_background`), if one was started.
+_background: subprocess.Popen[bytes] | None = None
+
+
+def warm_up_in_background() -> None:
+    """Start `python -m dispatch.warmup --if-needed` at low priority, once per process, and return at once:
+    the child compiles the kernels into numba's cache unless they are there already (it checks, so the
+    caller pays nothing). It outlives the app if the app closes first (the compile is then done for the
+    next start)."""
+    global _background
+    if _background is not None:
+        return
+    try:
+        _background = subprocess.Popen(
+            [sys.executable, "-m", "dispatch.warmup", "--if-needed"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+    except OSError:  # no process to spare: the first solve compiles, as without this
+        _background = None
+
+
+def _wait_for_background() -> None:
+    """Let the background compile (if this process started one) finish, so the kernels load from the cache."""
+    if _background is not None and _background.poll() is None:
+        _background.wait()
+
+
 def warm_up() -> float:
-    """Compile (or load) every kernel; returns the seconds it took."""
+    """Compile (or load) every kernel; returns the seconds it took (waiting for a background compile
+    included)."""
+    t0 = time.monotonic()
+    _wait_for_background()
     from dispatch.construct import first_solution, insertion_order
     from dispatch.engines.lns.loop import Lns
     from dispatch.evaluate import Evaluator
     from dispatch.explain import explain_unplanned
     from dispatch.plan import PlanStatus
 
-    t0 = time.monotonic()
     problem = tiny_day()
     ev = Evaluator(problem)
     lns = Lns.of(ev.inst)
@@ -167,5 +200,18 @@ def kernels_ready() -> bool:
     return True
 
 
-if __name__ == "__main__":
+def main(argv: list[str]) -> int:
+    """`python -m dispatch.warmup [--if-needed]`: compile the kernels (`--if-needed`: at low priority and
+    only when `kernels_ready()` is false, silently; what `warm_up_in_background` runs)."""
+    if "--if-needed" in argv:
+        if hasattr(os, "nice"):
+            os.nice(10)
+        if not kernels_ready():
+            warm_up()
+        return 0
     print(f"dispatch kernels ready in {warm_up():.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -98,6 +98,18 @@ def test_problem_has_working_concierges_breaks_windows_and_due_requests(database
     assert "K02" in snap.excluded_text[visit_key(ids["dedicated"])]
 
 
+def test_a_request_received_after_now_is_not_planned_yet(database: Database) -> None:
+    """Planning the day at 07:30: the request received at 08:00 is not in yet (the request list does not
+    show it either); the one received yesterday is. At 08:00 both are."""
+    ids = _business(database)
+    with database.sessions() as s:
+        early = {v.id for v in load_day(s, DAY, now=_at(7, 30)).problem.visits}
+        on_time = {v.id for v in load_day(s, DAY, now=_at(8)).problem.visits}
+    assert visit_key(ids["urgent"]) not in early
+    assert visit_key(ids["afternoon"]) in early
+    assert {visit_key(ids["urgent"]), visit_key(ids["afternoon"])} <= on_time
+
+
 def test_contract_priority_puts_monthly_plans_before_annual() -> None:
     """Monthly-billed plans outrank annual incident plans, which outrank no contract."""
     monthly = Contract(plan="support_incidents", start_month=dt.date(2026, 1, 1), options={"billing": "monthly"}, status="active")

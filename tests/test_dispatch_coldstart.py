@@ -95,3 +95,26 @@ def test_cache_of_other_kernel_sources_is_dropped(tmp_path: Path) -> None:
     (src / "dispatch" / "instance.py").write_text((src / "dispatch" / "instance.py").read_text() + "\n# changed\n")
     assert _python(src, code, NUMBA_CACHE_DIR=str(tmp_path / "cache")).returncode == 0
     assert not kept.exists()
+
+
+def test_a_solve_waits_for_the_background_compile_instead_of_compiling_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app started a background compile (`warm_up_in_background`); a plan asked before it finishes
+    waits for that child, then loads what it cached (here the child is a stand-in that takes a moment)."""
+    import dispatch.warmup as warmup
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.5)"])
+    monkeypatch.setattr(warmup, "_background", child)
+    warm_up()
+    assert child.poll() == 0
+
+
+def test_background_compile_is_started_once_and_does_nothing_when_ready(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening the app twice in one process starts one child; with the kernels cached it exits at once."""
+    import dispatch.warmup as warmup
+
+    monkeypatch.setattr(warmup, "_background", None)
+    warmup.warm_up_in_background()
+    first = warmup._background
+    warmup.warm_up_in_background()
+    assert first is not None and warmup._background is first
+    assert first.wait(timeout=60) == 0

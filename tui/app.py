@@ -282,6 +282,10 @@ def run_app(db_target: str | None, role: str | None, *, clock: Callable[[], dt.d
     who = database.signed_in
     pick = role is None and (who is None or who.group != "concierge")
     ctx = AppContext(database, chosen, clock=clock) if clock else AppContext(database, chosen)
+    if pick or chosen.kind != "concierge":  # someone who may plan: compile the optimizer while they read
+        from dispatch.warmup import warm_up_in_background
+
+        warm_up_in_background()
     make_app(ctx, pick_role=pick).run()
 
 

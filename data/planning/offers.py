@@ -258,7 +258,7 @@ def offers_for_draft(
     else on the committed plan of `snapshot` (read when None). Reads only."""
     _check_count(count)
     minute = offer_minute(day, now)
-    snapshot = snapshot if snapshot is not None and snapshot.date == day else load_day(session, day)
+    snapshot = snapshot if snapshot is not None and snapshot.date == day else load_day(session, day, now=now)
     visit = _draft_visit(session, snapshot, form, now, DRAFT_KEY)
     client = session.get(Client, form.client_id)
     office = session.get(Office, form.office_id)
@@ -295,7 +295,7 @@ def offers_for_request(
     _check_count(count)
     row = _request_row(session, request_id)
     minute = offer_minute(day, now)
-    snapshot = load_day(session, day)
+    snapshot = load_day(session, day, now=now)
     key = visit_key(request_id)
     form = RequestForm(
         client_id=row.client_id, office_id=row.office_id, category=row.category, routine=row.routine, urgency=row.urgency,

@@ -155,8 +155,12 @@ def _concierge(row: Concierge) -> DConcierge:
     )
 
 
-def load_day(session: Session, day: dt.date, *, lookahead: int = LOOKAHEAD_BUSINESS_DAYS, profile: str = "tokyo_rail") -> DaySnapshot:
-    """Read the problem of `day`: see the module docstring. Reads only; the caller owns the session."""
+def load_day(
+    session: Session, day: dt.date, *, now: dt.datetime | None = None, lookahead: int = LOOKAHEAD_BUSINESS_DAYS, profile: str = "tokyo_rail"
+) -> DaySnapshot:
+    """Read the problem of `day`: see the module docstring. Reads only; the caller owns the session.
+    `now` (the business clock): open requests received after it are not in yet and are left out, as the
+    request list leaves them out."""
     concierge_rows = list(session.scalars(select(Concierge).where(Concierge.active.is_(True)).order_by(Concierge.code)))
     working = [c for c in concierge_rows if day.weekday() in (c.working_days or [])]
     working_ids = {c.id for c in working}
@@ -179,13 +183,16 @@ def load_day(session: Session, day: dt.date, *, lookahead: int = LOOKAHEAD_BUSIN
     on_day = {v.request_id: v for v in visit_rows}
     until = relevant_until(day, lookahead)
     day_end = dt.datetime.combine(day, dt.time()) + dt.timedelta(days=1)
+    received_by = VisitRequest.received_at < day_end
+    if now is not None:
+        received_by &= VisitRequest.received_at <= now
     requests = list(
         session.scalars(
             select(VisitRequest)
             .where(
                 or_(
                     VisitRequest.id.in_(list(on_day)) if on_day else false(),
-                    (VisitRequest.status == "open") & (VisitRequest.received_at < day_end),
+                    (VisitRequest.status == "open") & received_by,
                 )
             )
             .options(

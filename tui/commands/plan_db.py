@@ -23,6 +23,7 @@ def plan_date(
     db: str | None, day: dt.date, *, time_limit: float, seed: int, workers: int, out: Path | None, as_json: bool, commit: bool
 ) -> int:
     """Plan `day` from the database; print a summary with names (or JSON); write it with `commit`."""
+    from data.clock import business_now
     from data.planning import commit_plan, load_day, plan_with_excluded, unplanned_texts
     from dispatch.jsonio import dump_plan
     from dispatch.solve import SolveParams, solve
@@ -31,7 +32,7 @@ def plan_date(
 
     database = open_db(db, "board")
     with database.sessions() as session:
-        snapshot = load_day(session, day)
+        snapshot = load_day(session, day, now=business_now())
     params = SolveParams(time_limit=time_limit, seed=seed, workers=workers)
     plan = solve(snapshot.problem, params, on_progress=say_stage)
     texts = unplanned_texts(snapshot, plan)

@@ -166,8 +166,9 @@ class BoardScreen(BoardEditing, BoardSolving, BoardDisplay):
         self.warnings = ()
         self.before = None
         with self.database.sessions() as session:
-            self.snapshot = load_day(session, self.day)
-            self.requests = open_requests(session, self.clock())
+            now = self.clock()
+            self.snapshot = load_day(session, self.day, now=now)
+            self.requests = open_requests(session, now)
         self._show()
 
 

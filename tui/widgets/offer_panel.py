@@ -134,7 +134,7 @@ class OfferPanel(Vertical):
             with self.ctx.db.sessions() as session:
                 snapshot = self._snapshots.get(day)
                 if snapshot is None:
-                    snapshot = self._snapshots[day] = load_day(session, day)
+                    snapshot = self._snapshots[day] = load_day(session, day, now=now)
                 offers = offers_for_draft(session, form, day, now, snapshot=snapshot, proposal=proposal,
                                           should_stop=lambda: worker.is_cancelled)
         except (DataError, DispatchError) as exc:
