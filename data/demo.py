@@ -396,6 +396,10 @@ def _requests(
             if category != "trouble" and urgency == "emergency":
                 urgency = "normal"
             received = dt.datetime.combine(day - dt.timedelta(days=rng.randint(0, 2)), dt.time(rng.randint(8, 17), rng.choice((0, 15, 30, 45))))
+            if day >= today:  # open requests are in before today's work starts: the board and the list show them
+                received = min(received, dt.datetime.combine(today, dt.time(7, received.minute)))
+                if urgency == "emergency" and day == today:
+                    received = dt.datetime.combine(today, dt.time(7, received.minute))
             skills: list[str] = []
             if client.language == "en":
                 skills.append("english")
