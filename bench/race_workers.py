@@ -87,7 +87,7 @@ def run_all(workers: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> list[A
 
 def seed(url: str, *, visits_per_month: int = 25) -> None:
     """CLIENTS two-tier seat-plan clients with one PC each, and planned visits in every month of MONTHS."""
-    from data.demo import DEFAULT_SETTINGS
+    from data.demo_tables import DEFAULT_SETTINGS
     from data.models import Client, Concierge, Contract, Office, Seat, Setting, Visit, VisitRequest
 
     database = connect(url)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from data.demo import DEFAULT_SETTINGS
+from data.demo_tables import DEFAULT_SETTINGS
 from data.models import Client, Concierge, Contract, Incident, Office, Seat, Setting, Visit, VisitRequest
 
 MONTH = dt.date(2026, 10, 1)

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from data.db import open_database
-from data.demo import CONCIERGES, OSAKA, SHINJUKU_SHOPS, TOKYO, generate_demo
+from data.demo import generate_demo
+from data.demo_tables import CONCIERGES, OSAKA, SHINJUKU_SHOPS, TOKYO
 from data.errors import GeocodeError
 from data.geocode import GEOCODER_ENV, GeocodeResult, gazetteer, geocode
 from data.models import Office
@@ -60,7 +61,7 @@ def test_demo_offices_resolve_to_their_town_within_1_km(tmp_path: Path) -> None:
 def test_demo_towns_resolve_within_1_km(place: object) -> None:
     """The demo generator's real towns (Tokyo 23 wards, suburbs, Yokohama, Kawasaki, Osaka wards) resolve to
     their chōme within 1 km."""
-    from data.demo import Place
+    from data.demo_tables import Place
 
     assert isinstance(place, Place)
     r = geocode(place.address)
