@@ -214,3 +214,16 @@ async def test_office_typed_by_address(database: Database) -> None:
         await _settle(app, pilot)
         assert "Office 1, place:" in _text(app, "#offices-error")
         assert app.screen.query_one("#o0-place", Input).has_class("-invalid")
+
+
+async def test_export_key_works_while_typing_in_a_field(database: Database) -> None:
+    """Ctrl+E exports even when the cursor is in a text box (a text box's own Ctrl+E, end of line, does not
+    swallow it; End still moves there)."""
+    app = _host(database, FUJI)
+    async with app.run_test(size=SIZE) as pilot:
+        await _settle(app, pilot)
+        app.screen.query_one("#client-search", Input).focus()
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        assert isinstance(app.screen, QuoteExportDialog)

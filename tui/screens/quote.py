@@ -58,7 +58,7 @@ class QuoteScreen(QuoteSaving, QuotePricing, QuoteDisplay, QuoteOffices):
     """
     BINDINGS = [
         Binding("ctrl+s", "save", "Save quote"),
-        Binding("ctrl+e", "export", "Export"),
+        Binding("ctrl+e", "export", "Export", priority=True),  # over a text box's own Ctrl+E (end of line)
         Binding("ctrl+o", "add_office", "Add office"),
         Binding("ctrl+l", "find_client", "From client"),
         Binding("ctrl+r", "saved_quotes", "Saved quotes"),
