@@ -115,7 +115,10 @@ class ContractsScreen(RecordListScreen[ContractRow]):
         table = self.query_one("#table", DataTable)
         others = sum(width + 2 * table.cell_padding for _, width in OTHER_COLUMNS)
         longest = max((cell_len(f"{r.client_code} {r.client_name}") for r in self.rows), default=16)
-        room = table.scrollable_content_region.width - others - 2 * table.cell_padding - 2  # the scrollbar
+        # The same room whether or not the vertical scrollbar shows at this moment (the rows arrive from a
+        # worker: measured before and after a layout, the column came out two cells apart).
+        scrollbar = table.styles.scrollbar_size_vertical
+        room = table.content_region.width - scrollbar - others - 2 * table.cell_padding
         return max(16, min(longest, room))
 
     # ---- selection -------------------------------------------------------------------------------
