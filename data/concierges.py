@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from data.access.users import concierge_logins
 from data.errors import ConflictError, NotFoundError
 from data.fields import format_bool, format_float, format_time
 from data.models import Client, Concierge
@@ -74,15 +75,45 @@ def concierge_form_values(session: Session, concierge_id: int) -> tuple[dict[str
     return values, c.version
 
 
-def set_concierge_active(session: Session, concierge_id: int, active: bool, *, expected_version: int | None = None) -> Concierge:
-    """Deactivate (no longer planned, history kept) or reactivate a concierge."""
+@dataclass(frozen=True)
+class ActiveChange:
+    """What (de)activating a concierge did, for the admin's message."""
+
+    code: str
+    active: bool
+    logins: tuple[tuple[str, bool], ...]
+    """The concierge's linked logins (PostgreSQL) and whether each could sign in before the change."""
+
+    def message(self) -> str:
+        """"K05 deactivated; login k05 disabled, its open sessions ended"."""
+        parts = [f"{self.code} {'reactivated' if self.active else 'deactivated'}"]
+        for login, could in self.logins:
+            if not self.active:
+                parts.append(f"login {login} disabled, its open sessions ended" if could else f"login {login} was already disabled")
+            elif could:
+                parts.append(f"login {login} can sign in")
+            else:
+                parts.append(f"login {login} stays disabled until an admin runs `concierge user enable {login}`")
+        return "; ".join(parts)
+
+
+def set_concierge_active(
+    session: Session, concierge_id: int, active: bool, *, expected_version: int | None = None
+) -> ActiveChange:
+    """Deactivate (no longer planned, history kept) or reactivate a concierge.
+
+    On PostgreSQL deactivating also disables the concierge's login and ends its open sessions, in this
+    transaction (the database does it when the transaction commits, whoever changed the row and how);
+    reactivating does not enable the login again — an admin does that with `concierge user enable`.
+    """
     c = session.get(Concierge, concierge_id)
     if c is None:
         raise NotFoundError(f"concierge {concierge_id} no longer exists")
     if expected_version is not None and c.version != expected_version:
         raise ConflictError(f"concierge {c.code} was changed by someone else since you opened it; reload and try again")
     c.active = active
-    return c
+    logins = tuple((row.login, row.can_login) for row in concierge_logins(session.connection(), c.code))
+    return ActiveChange(c.code, active, logins)
 
 
 @dataclass(frozen=True)

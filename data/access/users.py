@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from data.access.grants import ACCESS_SCHEMA
+from data.access.grants import ACCESS_SCHEMA, installed
 from data.access.matrix import GROUPS, Group
 from data.errors import DataError, ValidationError
 
@@ -114,7 +114,19 @@ def set_password(conn: Connection, login: str, password: str) -> None:
 
 
 def set_login(conn: Connection, login: str, *, enabled: bool) -> None:
-    """`enabled=False`: `login` can no longer sign in (NOLOGIN); its rights and concierge link stay, so
-    `enabled=True` lets it in again. Nobody disables their own login."""
+    """`enabled=False`: `login` can no longer sign in (NOLOGIN) and its open sessions are ended (the
+    database terminates them); its rights and concierge link stay, so `enabled=True` lets it in again.
+    Nobody disables their own login."""
     _require_postgres(conn)
     conn.execute(sa.text(f"SELECT {ACCESS_SCHEMA}.set_login(:login, :enabled)"), {"login": check_login(login), "enabled": enabled})
+
+
+def concierge_logins(conn: Connection, concierge_code: str) -> list[UserRow]:
+    """The logins linked to a concierge, as they are now (none on SQLite, which has no logins).
+
+    Deactivating the concierge disables them when the transaction commits (a trigger of migration 0007
+    sets them NOLOGIN and ends their sessions); reactivating leaves them as they are.
+    """
+    if not installed(conn):
+        return []
+    return [row for row in list_users(conn) if row.concierge_code == concierge_code]

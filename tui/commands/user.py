@@ -107,9 +107,9 @@ def register(app: typer.Typer) -> None:
 
     @user_app.command("disable")
     def disable_cmd(login: LoginArg, db: DbOption = None) -> None:
-        """The person can no longer sign in (their role and concierge link stay; `user enable` undoes it)."""
+        """The person can no longer sign in and their open sessions end (role and concierge link stay; `user enable` undoes it)."""
         switch(login, db, False)
-        typer.echo(f"{login} can no longer sign in (sessions already open end when they disconnect)")
+        typer.echo(f"{login} can no longer sign in; their open sessions were ended")
 
     @user_app.command("enable")
     def enable_cmd(login: LoginArg, db: DbOption = None) -> None:

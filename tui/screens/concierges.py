@@ -106,6 +106,8 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
         if row.active:
             question = f"Deactivate {row.name}?"
             detail = "They will no longer be planned for visits; their history stays."
+            if self.ctx.db.engine.dialect.name == "postgresql":
+                detail += " Their login is disabled and its open sessions end."
         else:
             question, detail = f"Reactivate {row.name}?", "They will be planned for visits again."
 
@@ -118,11 +120,11 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
     def _set_active(self, row: ConciergeRow, active: bool) -> None:
         try:
             with self.ctx.db.transaction() as session:
-                set_concierge_active(session, row.id, active, expected_version=row.version)
+                change = set_concierge_active(session, row.id, active, expected_version=row.version)
         except DataError as exc:
             self.notify(f"{exc}", severity="error", title="Not changed")
         else:
-            self.notify(f"{row.name} is {'active' if active else 'inactive'} now.")
+            self.notify(f"{change.message()}.", title=row.name)
         self.reload(select_id=row.id)
 
 
