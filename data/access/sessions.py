@@ -31,7 +31,7 @@ def ended_message(login: str) -> str:
 
 def refused_message(login: str) -> str:
     return (f"you cannot sign in as {login or 'this login'}: the database says this login {REFUSED_LOGIN} "
-            f"(an admin disabled it; `concierge user enable {login or 'LOGIN'}` lets it in again)")
+            f"(disabled); ask an admin to enable it (`concierge user enable {login or 'LOGIN'}`)")
 
 
 def explain_ended_sessions(engine: Engine) -> None:
