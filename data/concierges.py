@@ -112,8 +112,20 @@ def set_concierge_active(
     if expected_version is not None and c.version != expected_version:
         raise ConflictError(f"concierge {c.code} was changed by someone else since you opened it; reload and try again")
     c.active = active
+    return _change(session, c)
+
+
+def active_change(session: Session, concierge: Concierge, was_active: bool | None) -> ActiveChange | None:
+    """What saving `concierge` did to its activity and logins (a form that loaded it `was_active`); None
+    when `active` did not change or the concierge is new."""
+    if was_active is None or was_active == concierge.active:
+        return None
+    return _change(session, concierge)
+
+
+def _change(session: Session, c: Concierge) -> ActiveChange:
     logins = tuple((row.login, row.can_login) for row in concierge_logins(session.connection(), c.code))
-    return ActiveChange(c.code, active, logins)
+    return ActiveChange(c.code, c.active, logins)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from access_pg import PASSWORD, TODAY, PgDesk, pg_desk_fixture, run_cli  # noqa: F401  (the pg_desk fixture)
 from test_access_postgres_app import SIZE, NoticedApp, errors, signed_in_app
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Label, Select
 from tui_desk import settle
 
 from data.concierges import set_concierge_active
@@ -21,6 +21,7 @@ from data.errors import SessionEnded
 from data.records import save_concierge
 from tui.app import resolve_role
 from tui.context import AppContext
+from tui.screens.concierge_form import ConciergeFormScreen
 from tui.screens.concierges import ConciergesScreen
 from tui.screens.day import DayScreen
 from tui.widgets.confirm import ConfirmDialog
@@ -216,6 +217,22 @@ async def test_admin_deactivates_on_the_concierges_screen_and_is_told_about_the_
         assert said and all(f"you cannot sign in as {person.login}: " in m and "\n" not in m for m in said), said
         assert theirs.is_running
 
+
+
+async def test_admin_sets_active_no_in_the_concierge_form_and_is_told_about_the_login(pg_desk: PgDesk, person: Person) -> None:
+    """The form's Active field is the other way to deactivate: the saved message names the login it disabled."""
+    app = signed_in_app(pg_desk, "admin")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(ConciergeFormScreen(app.ctx, person.concierge_id))
+        await settle(pilot)
+        app.screen.query_one("#input-active", Select).value = "no"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConciergeFormScreen), errors(app)
+        assert any(m.endswith(f": {person.code} deactivated; login {person.login} disabled, its open sessions ended")
+                   for _, m in app.noticed), app.noticed
+    assert not _can_login(pg_desk, person.login)
 
 def signed_in_app_for(person: Person) -> NoticedApp:
     database = open_database(person.url)
