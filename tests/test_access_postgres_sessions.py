@@ -103,7 +103,8 @@ def test_user_disable_ends_the_open_session_and_refuses_a_new_one(pg_desk: PgDes
     with pytest.raises(SessionEnded, match=r"^your session \(.+\) was ended by the database: .*; sign in again$"):
         held.execute(sa.text("SELECT count(*) FROM concierge"))
     held.close()
-    with pytest.raises(SessionEnded, match=f"you cannot sign in as {person.login}: .*is not permitted to log in"):
+    refused = rf"^your login {person.login} is disabled \(the database says it is not permitted to log in\); an admin can enable it"
+    with pytest.raises(SessionEnded, match=refused):
         _next_action(database)
     database.engine.dispose()
     ran = run_cli("db", "info", "--db", person.url)
@@ -209,12 +210,12 @@ async def test_admin_deactivates_on_the_concierges_screen_and_is_told_about_the_
         await their_pilot.press("right_square_bracket")  # the next day: a read from the database
         await settle(their_pilot)
         title = str(theirs.screen.query_one("#day-title", Label).render())
-        assert title.startswith(f"My day — you cannot sign in as {person.login}: ") and "\n" not in title, title
+        assert title.startswith(f"My day — your login {person.login} is disabled ") and "\n" not in title, title
         assert theirs.is_running and isinstance(theirs.screen, DayScreen)
         await their_pilot.press("f2")  # their clients: the list says it in a toast
         await settle(their_pilot)
         said = errors(theirs)
-        assert said and all(f"you cannot sign in as {person.login}: " in m and "\n" not in m for m in said), said
+        assert said and all(f"your login {person.login} is disabled " in m and "\n" not in m for m in said), said
         assert theirs.is_running
 
 

@@ -30,8 +30,8 @@ def ended_message(login: str) -> str:
 
 
 def refused_message(login: str) -> str:
-    return (f"you cannot sign in as {login or 'this login'}: the database says this login {REFUSED_LOGIN} "
-            f"(disabled); ask an admin to enable it (`concierge user enable {login or 'LOGIN'}`)")
+    return (f"your login {login} is disabled (the database says it {REFUSED_LOGIN}); "
+            f"an admin can enable it: `concierge user enable {login}`")
 
 
 def explain_ended_sessions(engine: Engine) -> None:

@@ -107,7 +107,7 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
             question = f"Deactivate {row.name}?"
             detail = "They will no longer be planned for visits; their history stays."
             if self.ctx.db.engine.dialect.name == "postgresql":
-                detail += " Their login is disabled and its open sessions end."
+                detail += " Any login of theirs is disabled and its open sessions end."
         else:
             question, detail = f"Reactivate {row.name}?", "They will be planned for visits again."
 
