@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from data.access.users import concierge_logins
+from data.access.grants import installed
+from data.access.users import concierge_logins, list_users
 from data.errors import ConflictError, NotFoundError
 from data.fields import format_bool, format_float, format_time
 from data.models import Client, Concierge
@@ -121,6 +122,21 @@ def active_change(session: Session, concierge: Concierge, was_active: bool | Non
     if was_active is None or was_active == concierge.active:
         return None
     return _change(session, concierge)
+
+
+def active_codes(session: Session) -> set[str]:
+    """Codes of the active concierges (to compare before and after an import)."""
+    return set(session.scalars(select(Concierge.code).where(Concierge.active.is_(True))))
+
+
+def deactivated_logins(session: Session, were_active: set[str]) -> list[str]:
+    """Logins of the concierges in `were_active` that are inactive now and whose login can still sign in:
+    the ones this transaction's commit disables (PostgreSQL; none on SQLite). "k05 (K05)", by code."""
+    now_inactive = were_active - active_codes(session)
+    if not now_inactive or not installed(session.connection()):
+        return []
+    return [f"{row.login} ({row.concierge_code})" for row in sorted(list_users(session.connection()), key=lambda r: r.concierge_code or "")
+            if row.concierge_code in now_inactive and row.can_login]
 
 
 def _change(session: Session, c: Concierge) -> ActiveChange:

@@ -178,7 +178,11 @@ def test_a_concierge_deactivated_by_csv_import_loses_their_login(pg_desk: PgDesk
     (tmp_path / "off.csv").write_text(",".join(header) + "\n" + ",".join(fields) + "\n", encoding="utf-8")
     ran = run_cli("import", "concierges", str(tmp_path / "off.csv"), "--db", pg_desk.url("admin"))
     assert ran.code == 0, ran.err
+    assert ran.out.splitlines()[-1] == (f"logins of deactivated concierges disabled, their open sessions ended: "
+                                        f"{person.login} ({person.code})")
     assert not _can_login(pg_desk, person.login)
+    ran = run_cli("import", "concierges", str(tmp_path / "off.csv"), "--db", pg_desk.url("admin"))
+    assert ran.code == 0 and "logins" not in ran.out  # already inactive: nothing more to say
 
 
 async def test_admin_deactivates_on_the_concierges_screen_and_is_told_about_the_login(pg_desk: PgDesk, person: Person) -> None:
