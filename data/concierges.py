@@ -85,6 +85,11 @@ class ActiveChange:
     logins: tuple[tuple[str, bool], ...]
     """The concierge's linked logins (PostgreSQL) and whether each could sign in before the change."""
 
+    @property
+    def disabled(self) -> tuple[str, ...]:
+        """The logins this change disables (at its commit)."""
+        return () if self.active else tuple(login for login, could in self.logins if could)
+
     def message(self) -> str:
         """"K05 deactivated; login k05 disabled, its open sessions ended"."""
         parts = [f"{self.code} {'reactivated' if self.active else 'deactivated'}"]
@@ -129,13 +134,13 @@ def active_codes(session: Session) -> set[str]:
     return set(session.scalars(select(Concierge.code).where(Concierge.active.is_(True))))
 
 
-def deactivated_logins(session: Session, were_active: set[str]) -> list[str]:
-    """Logins of the concierges in `were_active` that are inactive now and whose login can still sign in:
-    the ones this transaction's commit disables (PostgreSQL; none on SQLite). "k05 (K05)", by code."""
+def deactivated_logins(session: Session, were_active: set[str]) -> list[tuple[str, str]]:
+    """(login, code) of the concierges in `were_active` that are inactive now and whose login can still sign
+    in: the ones this transaction's commit disables (PostgreSQL; none on SQLite), by code."""
     now_inactive = were_active - active_codes(session)
     if not now_inactive or not installed(session.connection()):
         return []
-    return [f"{row.login} ({row.concierge_code})" for row in sorted(list_users(session.connection()), key=lambda r: r.concierge_code or "")
+    return [(row.login, row.concierge_code or "") for row in sorted(list_users(session.connection()), key=lambda r: r.concierge_code or "")
             if row.concierge_code in now_inactive and row.can_login]
 
 

@@ -11,10 +11,11 @@ libpq, and the function refuses anything else.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from data.access.grants import ACCESS_SCHEMA, installed
 from data.access.matrix import GROUPS, Group
@@ -130,3 +131,14 @@ def concierge_logins(conn: Connection, concierge_code: str) -> list[UserRow]:
     if not installed(conn):
         return []
     return [row for row in list_users(conn) if row.concierge_code == concierge_code]
+
+
+def end_late_sessions(engine: Engine, logins: Sequence[str]) -> None:
+    """After the commit that disabled `logins`: end once more any session of theirs that signed in between
+    the database ending their sessions and that commit (until it, sign-ins still saw the login enabled).
+    Runs `set_login(login, false)` again: idempotent, and for admins only like the first time."""
+    if not logins:
+        return
+    with engine.begin() as conn:
+        for login in logins:
+            set_login(conn, login, enabled=False)

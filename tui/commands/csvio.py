@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from data.access.users import end_late_sessions
 from data.concierges import active_codes, deactivated_logins
 from data.csvio import KINDS, export_csv, import_csv
 from data.records import default_geocoder
@@ -36,7 +37,9 @@ def register(app: typer.Typer) -> None:
             disabled = deactivated_logins(session, were_active) if were_active else []
         typer.echo(report.summary())
         if disabled:
-            typer.echo(f"logins of deactivated concierges disabled, their open sessions ended: {', '.join(disabled)}")
+            end_late_sessions(database.engine, [login for login, _ in disabled])
+            listed = ", ".join(f"{login} ({code})" for login, code in disabled)
+            typer.echo(f"logins of deactivated concierges disabled, their open sessions ended: {listed}")
 
     @app.command("export")
     def export_cmd(kind: KindArg, file: FileArg, db: DbOption = None, encoding: EncodingOption = "utf-8") -> None:

@@ -13,7 +13,16 @@ from typing import Annotated
 import typer
 
 from data.access.identity import SignedIn, require
-from data.access.users import NO_ACCOUNTS, add_user, check_login, list_users, parse_role, set_login, set_password
+from data.access.users import (
+    NO_ACCOUNTS,
+    add_user,
+    check_login,
+    end_late_sessions,
+    list_users,
+    parse_role,
+    set_login,
+    set_password,
+)
 from data.db import Database
 from data.errors import DataError, ValidationError
 from tui.commands.common import DbOption, open_db, print_json
@@ -104,6 +113,8 @@ def register(app: typer.Typer) -> None:
         _manager(database)
         with database.engine.begin() as conn:
             set_login(conn, login, enabled=enabled)
+        if not enabled:
+            end_late_sessions(database.engine, [login])
 
     @user_app.command("disable")
     def disable_cmd(login: LoginArg, db: DbOption = None) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from sqlalchemy.orm import Session
 from textual.app import ComposeResult
 from textual.widgets import Label, SelectionList
 
+from data.access.users import end_late_sessions
 from data.concierges import ActiveChange, active_change, concierge_form_values
+from data.errors import DataError
 from data.records import SKILLS, TRAVEL_PROFILES, WEEKDAYS, default_geocoder, save_concierge
 from tui.context import AppContext
 from tui.screens.modal_form import ModalFormScreen
@@ -72,6 +76,11 @@ class ConciergeFormScreen(ModalFormScreen):
         self.change = active_change(session, concierge, self.was_active)
         session.flush()
         return concierge.id
+
+    def after_commit(self) -> None:
+        if self.change is not None and self.change.disabled:
+            with contextlib.suppress(DataError):  # the login is disabled all the same (the commit did it)
+                end_late_sessions(self.ctx.db.engine, self.change.disabled)
 
     def saved_text(self, values: dict[str, str]) -> str:
         saved = f"Saved concierge {values.get('name', '')}"

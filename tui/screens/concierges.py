@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 
+from data.access.users import end_late_sessions
 from data.concierges import ConciergeRow, concierge_rows, set_concierge_active
 from data.errors import DataError
 from data.records import WEEKDAYS
@@ -124,6 +125,10 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
         except DataError as exc:
             self.notify(f"{exc}", severity="error", title="Not changed")
         else:
+            try:
+                end_late_sessions(self.ctx.db.engine, change.disabled)
+            except DataError as exc:  # the login is disabled all the same; say what did not happen
+                self.notify(f"{exc}", severity="warning", title="Sessions")
             self.notify(f"{change.message()}.", title=row.name)
         self.reload(select_id=row.id)
 
