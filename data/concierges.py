@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from data.access.grants import installed
+from data.access.users import concierge_logins, list_users
 from data.errors import ConflictError, NotFoundError
 from data.fields import format_bool, format_float, format_time
 from data.models import Client, Concierge
@@ -74,15 +76,77 @@ def concierge_form_values(session: Session, concierge_id: int) -> tuple[dict[str
     return values, c.version
 
 
-def set_concierge_active(session: Session, concierge_id: int, active: bool, *, expected_version: int | None = None) -> Concierge:
-    """Deactivate (no longer planned, history kept) or reactivate a concierge."""
+@dataclass(frozen=True)
+class ActiveChange:
+    """What (de)activating a concierge did, for the admin's message."""
+
+    code: str
+    active: bool
+    logins: tuple[tuple[str, bool], ...]
+    """The concierge's linked logins (PostgreSQL) and whether each could sign in before the change."""
+
+    @property
+    def disabled(self) -> tuple[str, ...]:
+        """The logins this change disables (at its commit)."""
+        return () if self.active else tuple(login for login, could in self.logins if could)
+
+    def message(self) -> str:
+        """"K05 deactivated; login k05 disabled, its open sessions ended"."""
+        parts = [f"{self.code} {'reactivated' if self.active else 'deactivated'}"]
+        for login, could in self.logins:
+            if not self.active:
+                parts.append(f"login {login} disabled, its open sessions ended" if could else f"login {login} was already disabled")
+            elif could:
+                parts.append(f"login {login} can sign in")
+            else:
+                parts.append(f"login {login} stays disabled until an admin runs `concierge user enable {login}`")
+        return "; ".join(parts)
+
+
+def set_concierge_active(
+    session: Session, concierge_id: int, active: bool, *, expected_version: int | None = None
+) -> ActiveChange:
+    """Deactivate (no longer planned, history kept) or reactivate a concierge.
+
+    On PostgreSQL deactivating also disables the concierge's login and ends its open sessions, in this
+    transaction (the database does it when the transaction commits, whoever changed the row and how);
+    reactivating does not enable the login again — an admin does that with `concierge user enable`.
+    """
     c = session.get(Concierge, concierge_id)
     if c is None:
         raise NotFoundError(f"concierge {concierge_id} no longer exists")
     if expected_version is not None and c.version != expected_version:
         raise ConflictError(f"concierge {c.code} was changed by someone else since you opened it; reload and try again")
     c.active = active
-    return c
+    return _change(session, c)
+
+
+def active_change(session: Session, concierge: Concierge, was_active: bool | None) -> ActiveChange | None:
+    """What saving `concierge` did to its activity and logins (a form that loaded it `was_active`); None
+    when `active` did not change or the concierge is new."""
+    if was_active is None or was_active == concierge.active:
+        return None
+    return _change(session, concierge)
+
+
+def active_codes(session: Session) -> set[str]:
+    """Codes of the active concierges (to compare before and after an import)."""
+    return set(session.scalars(select(Concierge.code).where(Concierge.active.is_(True))))
+
+
+def deactivated_logins(session: Session, were_active: set[str]) -> list[tuple[str, str]]:
+    """(login, code) of the concierges in `were_active` that are inactive now and whose login can still sign
+    in: the ones this transaction's commit disables (PostgreSQL; none on SQLite), by code."""
+    now_inactive = were_active - active_codes(session)
+    if not now_inactive or not installed(session.connection()):
+        return []
+    return [(row.login, row.concierge_code or "") for row in sorted(list_users(session.connection()), key=lambda r: r.concierge_code or "")
+            if row.concierge_code in now_inactive and row.can_login]
+
+
+def _change(session: Session, c: Concierge) -> ActiveChange:
+    logins = tuple((row.login, row.can_login) for row in concierge_logins(session.connection(), c.code))
+    return ActiveChange(c.code, c.active, logins)
 
 
 @dataclass(frozen=True)

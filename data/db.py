@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from data.access.owner import check_may_upgrade
+from data.access.sessions import explain_ended_sessions
 from data.errors import AccessDenied, BusyError, ConflictError, DatabaseError, DataError
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 AskPassword = Callable[[str], str | None]
 """Asks the person for a password (the prompt names login and server); None when nobody can answer."""
 
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 """The newest migration in data/migrations/versions (a test keeps it equal to Alembic's head). Checking a
 database at this revision needs no Alembic import, which keeps the app's start-up short."""
 
@@ -124,11 +125,13 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     try:
-        return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+        engine = sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     except ModuleNotFoundError as exc:
         raise DatabaseError(
             "PostgreSQL support is not installed: pip install 'concierge-desk[postgres]'"
         ) from exc
+    explain_ended_sessions(engine)
+    return engine
 
 
 def _check_sqlite_file(file: Path) -> None:

@@ -48,3 +48,8 @@ class BusyError(DataError):
 
 class AccessDenied(DataError):
     """The signed-in person's role may not do this; the message says who they are and who may."""
+
+
+class SessionEnded(DataError):
+    """PostgreSQL ended this login's session (its login was disabled, or the server restarted), or refuses
+    to let the login in; the person signs in again (data.access.sessions)."""

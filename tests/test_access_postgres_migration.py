@@ -1,5 +1,5 @@
-"""Migration 0003 on PostgreSQL: two desks on one server keep apart, and a downgrade removes exactly what the
-upgrade created (the people's logins stay, without rights)."""
+"""Migrations 0003 and 0007 on PostgreSQL: two desks on one server keep apart, a downgrade removes exactly what the
+upgrade created (the people's logins stay, without rights), and 0007's session ending comes and goes with it."""
 
 from __future__ import annotations
 
@@ -112,6 +112,46 @@ def test_downgrade_removes_exactly_what_the_upgrade_created(training: PgDesk) ->
     owner.dispose()
     superuser.dispose()
 
+
+
+def test_0007_adds_session_ending_and_takes_it_back(training: PgDesk) -> None:
+    """0007 down: no end_sessions, no trigger on concierge, set_login as 0003 made it. Up again: `user disable`
+    ends the login's open session."""
+    owner = make_engine(training.url("owner"))
+    superuser = sa.create_engine(training.superuser)
+    login = f"{training.logins['admin']}_d"
+    ran = run_cli("user", "add", login, "--role", "dispatcher", "--password-stdin", "--db", training.url("admin"),
+                  stdin=PASSWORD + "\n")
+    assert ran.code == 0, ran.err
+
+    def state() -> tuple[bool, int, bool]:
+        with superuser.connect() as conn:
+            return (
+                conn.execute(sa.text("SELECT to_regprocedure('desk_access.end_sessions(text)') IS NOT NULL")).scalar_one(),
+                conn.execute(sa.text("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public.concierge'::regclass "
+                                     "AND tgname LIKE 'desk_%'")).scalar_one(),
+                "end_sessions" in conn.execute(sa.text(
+                    "SELECT pg_get_functiondef('desk_access.set_login(text, boolean)'::regprocedure)")).scalar_one(),
+            )
+
+    try:
+        assert state() == (True, 1, True)
+        command.downgrade(alembic_config(owner), "0006")
+        assert current_revision(owner) == "0006" and state() == (False, 0, False)
+        command.upgrade(alembic_config(owner), "head")
+        assert state() == (True, 1, True)
+        held = sa.create_engine(sa.make_url(training.url("admin")).set(username=login)).connect()
+        held.execute(sa.text("SELECT 1"))
+        assert run_cli("user", "disable", login, "--db", training.url("admin")).code == 0
+        with pytest.raises(sa.exc.OperationalError, match="terminating connection due to administrator command"):
+            held.execute(sa.text("SELECT 1"))
+        held.close()
+    finally:
+        with superuser.connect() as conn:
+            conn.execute(sa.text(f'DROP ROLE IF EXISTS "{login}"'))
+            conn.commit()
+        owner.dispose()
+        superuser.dispose()
 
 def test_sqlite_has_no_logins(tmp_path: Path) -> None:
     """On SQLite 0003 does nothing and `user` commands say why: the file's permissions are the only wall."""

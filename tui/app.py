@@ -25,7 +25,7 @@ from textual.screen import ModalScreen, Screen
 
 from data.access.identity import check_view, require
 from data.db import Database, open_database
-from data.errors import AccessDenied, DataError, NotFoundError
+from data.errors import AccessDenied, DataError, NotFoundError, SessionEnded
 from data.queries import active_concierges
 from data.route import find_concierge
 from tui.context import AppContext, Role
@@ -212,10 +212,10 @@ class ConciergeApp(App[None]):
         namespaces: Mapping[str, DOMNode] | None = None,
     ) -> bool:
         """Every key's action: a refusal by the database that the screen did not catch is one line (the
-        sentence of AccessDenied), not the end of the app."""
+        sentence of AccessDenied), not the end of the app; so is a session the database ended (SessionEnded)."""
         try:
             return await super().run_action(action, default_namespace, namespaces)
-        except AccessDenied as exc:
+        except (AccessDenied, SessionEnded) as exc:
             self.notify(str(exc), severity="error", markup=False)
             return True
     # -- user text is data ------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 - `data.access.grants` — PostgreSQL: group role names, GRANTs and row-level security policies derived
   from the matrix (`sync`), used by the migrations.
 - `data.access.users` — `concierge user add|list|password|disable|enable` on PostgreSQL.
+- `data.access.sessions` — a session the database ended (login disabled) as one sentence, not a traceback.
 
 SQLite has no logins: whoever can open the file can do everything, and the role chosen in the app
 (`--as`, the picker) is a convenience, not a wall.

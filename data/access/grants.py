@@ -21,6 +21,9 @@ Functions in `desk_access` (all SECURITY DEFINER, owned by the schema owner, `se
 - `add_user`, `set_password`, `set_login` (disable/enable), `users()`: account management, for admins
   (and the schema owner, who adds the first admin). Passwords arrive as SCRAM-SHA-256 verifiers
   computed by the client (libpq), never as plain text.
+- `end_sessions(login)` (migration 0007): terminates the login's backends; granted to nobody, called by
+  `set_login(login, false)` and by the deferred trigger on `concierge` that disables a deactivated
+  concierge's logins when the transaction commits.
 """
 
 from __future__ import annotations

@@ -11,12 +11,13 @@ libpq, and the function refuses anything else.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
-from data.access.grants import ACCESS_SCHEMA
+from data.access.grants import ACCESS_SCHEMA, installed
 from data.access.matrix import GROUPS, Group
 from data.errors import DataError, ValidationError
 
@@ -114,7 +115,30 @@ def set_password(conn: Connection, login: str, password: str) -> None:
 
 
 def set_login(conn: Connection, login: str, *, enabled: bool) -> None:
-    """`enabled=False`: `login` can no longer sign in (NOLOGIN); its rights and concierge link stay, so
-    `enabled=True` lets it in again. Nobody disables their own login."""
+    """`enabled=False`: `login` can no longer sign in (NOLOGIN) and its open sessions are ended (the
+    database terminates them); its rights and concierge link stay, so `enabled=True` lets it in again.
+    Nobody disables their own login."""
     _require_postgres(conn)
     conn.execute(sa.text(f"SELECT {ACCESS_SCHEMA}.set_login(:login, :enabled)"), {"login": check_login(login), "enabled": enabled})
+
+
+def concierge_logins(conn: Connection, concierge_code: str) -> list[UserRow]:
+    """The logins linked to a concierge, as they are now (none on SQLite, which has no logins).
+
+    Deactivating the concierge disables them when the transaction commits (a trigger of migration 0007
+    sets them NOLOGIN and ends their sessions); reactivating leaves them as they are.
+    """
+    if not installed(conn):
+        return []
+    return [row for row in list_users(conn) if row.concierge_code == concierge_code]
+
+
+def end_late_sessions(engine: Engine, logins: Sequence[str]) -> None:
+    """After the commit that disabled `logins`: end once more any session of theirs that signed in between
+    the database ending their sessions and that commit (until it, sign-ins still saw the login enabled).
+    Runs `set_login(login, false)` again: idempotent, and for admins only like the first time."""
+    if not logins:
+        return
+    with engine.begin() as conn:
+        for login in logins:
+            set_login(conn, login, enabled=False)

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from data.access.users import end_late_sessions
+from data.concierges import active_codes, deactivated_logins
 from data.csvio import KINDS, export_csv, import_csv
 from data.records import default_geocoder
 from tui.commands.common import DbOption, check_input_file, check_output_file, echo, open_db
@@ -30,8 +32,14 @@ def register(app: typer.Typer) -> None:
         file = check_input_file(file, "FILE")
         database = open_db(db, "manage_concierges" if kind == "concierges" else "manage_clients")
         with database.transaction() as session:
+            were_active = active_codes(session) if kind == "concierges" else set()
             report = import_csv(session, kind, file, encoding=encoding, geocoder=default_geocoder())
+            disabled = deactivated_logins(session, were_active) if were_active else []
         typer.echo(report.summary())
+        if disabled:
+            end_late_sessions(database.engine, [login for login, _ in disabled])
+            listed = ", ".join(f"{login} ({code})" for login, code in disabled)
+            typer.echo(f"logins of deactivated concierges disabled, their open sessions ended: {listed}")
 
     @app.command("export")
     def export_cmd(kind: KindArg, file: FileArg, db: DbOption = None, encoding: EncodingOption = "utf-8") -> None:

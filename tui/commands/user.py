@@ -13,7 +13,16 @@ from typing import Annotated
 import typer
 
 from data.access.identity import SignedIn, require
-from data.access.users import NO_ACCOUNTS, add_user, check_login, list_users, parse_role, set_login, set_password
+from data.access.users import (
+    NO_ACCOUNTS,
+    add_user,
+    check_login,
+    end_late_sessions,
+    list_users,
+    parse_role,
+    set_login,
+    set_password,
+)
 from data.db import Database
 from data.errors import DataError, ValidationError
 from tui.commands.common import DbOption, open_db, print_json
@@ -104,12 +113,14 @@ def register(app: typer.Typer) -> None:
         _manager(database)
         with database.engine.begin() as conn:
             set_login(conn, login, enabled=enabled)
+        if not enabled:
+            end_late_sessions(database.engine, [login])
 
     @user_app.command("disable")
     def disable_cmd(login: LoginArg, db: DbOption = None) -> None:
-        """The person can no longer sign in (their role and concierge link stay; `user enable` undoes it)."""
+        """The person can no longer sign in and their open sessions end (role and concierge link stay; `user enable` undoes it)."""
         switch(login, db, False)
-        typer.echo(f"{login} can no longer sign in (sessions already open end when they disconnect)")
+        typer.echo(f"{login} can no longer sign in; their open sessions were ended")
 
     @user_app.command("enable")
     def enable_cmd(login: LoginArg, db: DbOption = None) -> None:

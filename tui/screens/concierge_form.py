@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from sqlalchemy.orm import Session
 from textual.app import ComposeResult
 from textual.widgets import Label, SelectionList
 
-from data.concierges import concierge_form_values
+from data.access.users import end_late_sessions
+from data.concierges import ActiveChange, active_change, concierge_form_values
+from data.errors import DataError
 from data.records import SKILLS, TRAVEL_PROFILES, WEEKDAYS, default_geocoder, save_concierge
 from tui.context import AppContext
 from tui.screens.modal_form import ModalFormScreen
@@ -27,6 +31,9 @@ class ConciergeFormScreen(ModalFormScreen):
 
     def __init__(self, ctx: AppContext, concierge_id: int | None = None) -> None:
         super().__init__(ctx, concierge_id)
+        self.change: ActiveChange | None = None
+        self.was_active: bool | None = None
+        """What the last save did to the concierge's activity (and, on PostgreSQL, their login)."""
 
     def form_fields(self) -> ComposeResult:
         yield FormField("Code", "code", placeholder="K10 (empty: next free code)")
@@ -55,6 +62,7 @@ class ConciergeFormScreen(ModalFormScreen):
     def read(self, session: Session) -> dict[str, str]:
         assert self.record_id is not None
         values, self.version = concierge_form_values(session, self.record_id)
+        self.was_active = values["active"] == "yes"
         return values
 
     def write(self, session: Session, values: dict[str, str]) -> int:
@@ -65,8 +73,15 @@ class ConciergeFormScreen(ModalFormScreen):
             expected_version=self.version,
             geocoder=default_geocoder(),
         )
+        self.change = active_change(session, concierge, self.was_active)
         session.flush()
         return concierge.id
 
+    def after_commit(self) -> None:
+        if self.change is not None and self.change.disabled:
+            with contextlib.suppress(DataError):  # the login is disabled all the same (the commit did it)
+                end_late_sessions(self.ctx.db.engine, self.change.disabled)
+
     def saved_text(self, values: dict[str, str]) -> str:
-        return f"Saved concierge {values.get('name', '')}"
+        saved = f"Saved concierge {values.get('name', '')}"
+        return f"{saved}: {self.change.message()}" if self.change is not None else saved

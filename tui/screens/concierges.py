@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 
+from data.access.users import end_late_sessions
 from data.concierges import ConciergeRow, concierge_rows, set_concierge_active
 from data.errors import DataError
 from data.records import WEEKDAYS
@@ -106,6 +107,8 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
         if row.active:
             question = f"Deactivate {row.name}?"
             detail = "They will no longer be planned for visits; their history stays."
+            if self.ctx.db.engine.dialect.name == "postgresql":
+                detail += " Any login of theirs is disabled and its open sessions end."
         else:
             question, detail = f"Reactivate {row.name}?", "They will be planned for visits again."
 
@@ -118,11 +121,15 @@ class ConciergesScreen(RecordListScreen[ConciergeRow]):
     def _set_active(self, row: ConciergeRow, active: bool) -> None:
         try:
             with self.ctx.db.transaction() as session:
-                set_concierge_active(session, row.id, active, expected_version=row.version)
+                change = set_concierge_active(session, row.id, active, expected_version=row.version)
         except DataError as exc:
             self.notify(f"{exc}", severity="error", title="Not changed")
         else:
-            self.notify(f"{row.name} is {'active' if active else 'inactive'} now.")
+            try:
+                end_late_sessions(self.ctx.db.engine, change.disabled)
+            except DataError as exc:  # the login is disabled all the same; say what did not happen
+                self.notify(f"{exc}", severity="warning", title="Sessions")
+            self.notify(f"{change.message()}.", title=row.name)
         self.reload(select_id=row.id)
 
 

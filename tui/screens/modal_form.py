@@ -77,6 +77,9 @@ class ModalFormScreen(AsksBeforeDiscarding, GuardedScreen, ModalScreen[int | Non
     def saved_text(self, values: dict[str, str]) -> str:
         return f"{self.what.capitalize()} saved."
 
+    def after_commit(self) -> None:
+        """What follows a committed save, before its message (nothing by default)."""
+
     # -- shared behaviour -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -141,6 +144,7 @@ class ModalFormScreen(AsksBeforeDiscarding, GuardedScreen, ModalScreen[int | Non
             self.notify(f"The database refused it: {reason}", severity="error", title="Not saved")
             return
         clear_errors(self)
+        self.after_commit()
         self.notify(self.saved_text(values))
         self.dismiss(saved_id)
 
