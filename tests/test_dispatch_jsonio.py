@@ -34,7 +34,7 @@ def test_problem_round_trip() -> None:
 def test_plan_round_trip_and_checker() -> None:
     """A solved plan survives JSON round-trip unchanged and passes the checker."""
     problem = load_problem(FIXTURE)
-    plan = solve(problem, SolveParams(time_limit=1, solution_limit=100))
+    plan = solve(problem, SolveParams(time_limit=30, solution_limit=100))
     assert check_plan(problem, plan) == []
     again = parse_plan(dump_plan(plan, problem))
     assert dataclasses.replace(again, solve_seconds=plan.solve_seconds) == plan
@@ -51,7 +51,7 @@ def test_integer_minutes_are_written_back_as_minutes() -> None:
         v.pop("deadline", None)
         v.pop("pinned", None)
     problem = parse_problem(d)
-    out = dump_plan(solve(problem, SolveParams(time_limit=1, solution_limit=50)), problem)
+    out = dump_plan(solve(problem, SolveParams(time_limit=30, solution_limit=50)), problem)
     assert all(isinstance(s["start"], int | float) for r in out["routes"] for s in r["stops"])
 
 

@@ -13,7 +13,7 @@ from dispatch.replan import replan
 from dispatch.solve import SolveParams, solve
 
 PLACES = 8
-PARAMS = SolveParams(time_limit=1, solution_limit=100)
+PARAMS = SolveParams(time_limit=30, solution_limit=100)  # the budget is the solution limit, not the clock
 
 
 def street(visits: list[dict[str, Any]], people: tuple[str, ...] = ("a", "b")) -> DispatchProblem:

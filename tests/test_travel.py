@@ -248,7 +248,7 @@ def _day() -> DispatchProblem:
 def test_a_day_solved_on_the_model_passes_the_checker() -> None:
     """Per-concierge profiles: the solver's matrix and the checker's per-leg recomputation agree."""
     problem = _day()
-    plan = solve(problem, SolveParams(time_limit=1, solution_limit=50))
+    plan = solve(problem, SolveParams(time_limit=30, solution_limit=50))
     assert plan.planned == 5
     assert check_plan(problem, plan) == []
 
@@ -266,5 +266,5 @@ def test_with_travel_uses_a_precomputed_matrix_file(tmp_path: Path, monkeypatch:
     swapped = with_travel(problem)
     assert swapped.matrix is not None and swapped.profile is None
     assert swapped.matrix.seconds[0, 1] == 900 + 60 * abs(pts.index(problem.concierges[0].start.point) - pts.index(problem.concierges[1].start.point))
-    plan = solve(swapped, SolveParams(time_limit=1, solution_limit=50))
+    plan = solve(swapped, SolveParams(time_limit=30, solution_limit=50))
     assert check_plan(swapped, plan) == []
