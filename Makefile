@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 
 $(STAMP): pyproject.toml requirements/lock.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/lock.txt -e '.[postgres,test,dev]'
+	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -c requirements/lock.txt -e '.[postgres,test,dev]'
 	$(BIN)/python -m dispatch.warmup
 	@touch $(STAMP)
 

@@ -128,6 +128,21 @@ def test_travel_matrix_file_replaces_the_json_matrix(tmp_path: Path, capsys: pyt
     assert code == 0 and legs and all(t % 2 == 0 and t == 2 * m * 6 // 10 for t, m in legs)
 
 
+def test_travel_matrix_file_runs_on_the_kernels_the_install_compiled(tmp_path: Path) -> None:
+    """A .npy matrix reaches the kernels as the same numba type as the warm-up's arrays (writable int64),
+    so the first plan on it does not compile every kernel again (~20-40 s; a read-only memory map did)."""
+    import numba
+
+    from dispatch.jsonio.problem import load_matrix_file
+
+    np.save(tmp_path / "m.npy", np.zeros((2, 4, 4), dtype=np.int32))
+    np.save(tmp_path / "m64.npy", np.zeros((2, 4, 4), dtype=np.int64))
+    plain = numba.typeof(np.zeros((4, 4), dtype=np.int64))
+    for name in ("m.npy", "m64.npy"):
+        matrix = load_matrix_file(tmp_path / name, "--travel-matrix")
+        assert numba.typeof(matrix.seconds) == plain and numba.typeof(matrix.meters) == plain
+
+
 def test_travel_matrix_file_of_the_wrong_shape_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A .npy file that is not (2, N, N) integers is refused naming the option."""
     np.save(tmp_path / "m.npy", np.zeros((3, 3), dtype=np.float64))

@@ -193,9 +193,11 @@ def _matrix(data: Any, path: str) -> Matrix:
 
 
 def load_matrix_file(path: Path, where: str = "travel.matrix_file") -> Matrix:
-    """A binary travel matrix: a `.npy` integer array [2, N, N] (seconds, then metres), memory-mapped."""
+    """A binary travel matrix: a `.npy` integer array [2, N, N] (seconds, then metres), memory-mapped
+    copy-on-write: writable arrays are the type the installed kernels were compiled for (a read-only map
+    made numba compile every kernel again on the first plan, ~20-40 s); the file is never written."""
     try:
-        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+        arr = np.load(path, mmap_mode="c", allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise DispatchError(f"{where}: cannot read {path} as a .npy array ({exc})") from None
     if arr.ndim != 3 or arr.shape[0] != 2 or arr.shape[1] != arr.shape[2]:
