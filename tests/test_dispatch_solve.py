@@ -20,7 +20,8 @@ from dispatch.problem import DispatchProblem
 from dispatch.solve import Progress, SolveParams, solve
 from dispatch.warmup import warm_up
 
-FAST = SolveParams(time_limit=30, solution_limit=100)  # the budget is the solution limit; 30 s only so a loaded machine does not cut the explanations short
+# The budget is the solution limit; the 30 s clock only keeps a loaded machine from cutting the explanations short.
+FAST = SolveParams(time_limit=30, solution_limit=100)
 ENGINES = ("lns", "ortools", "pyvrp")
 
 
