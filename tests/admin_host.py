@@ -9,7 +9,7 @@ from typing import Any
 from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 from textual.worker import WorkerCancelled
 
 from data.db import Database
@@ -55,7 +55,11 @@ async def settle(pilot: Pilot[Any], *, limit: float = 10.0) -> None:
         for box in pilot.app.screen.query(Input):  # lists open with a focused filter: no random blink phase
             box.cursor_blink = False
         if not getattr(pilot.app.screen, "pricing_pending", False) or waited >= limit:
-            await pilot.pause()  # rows a worker handed over resize their columns one frame later
+            for _ in range(40):  # rows a worker handed over resize auto-width columns when the table is idle
+                if not any(t._require_update_dimensions or t._updated_cells for t in pilot.app.screen.query(DataTable)):
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause()
             return
         await pilot.pause(0.05)
         waited += 0.05

@@ -12,6 +12,7 @@ from typing import Any
 from board_scenario import DAY, NOW, at, build
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 from tui_fakes import FakePlanner, Host, sqlite_database_fixture  # noqa: F401  (the sqlite_database fixture)
 
 from data.db import Database
@@ -46,6 +47,10 @@ async def plan_day(pilot: Pilot[Any]) -> None:
         await pilot.pause(0.05)
         if isinstance(screen, BoardScreen) and not screen.running and screen.proposal is not None:
             break
+    for _ in range(40):  # the tables measure the rows they were just given when idle: auto-width columns follow
+        if not any(table._require_update_dimensions or table._updated_cells for table in screen.query(DataTable)):
+            break
+        await pilot.pause(0.05)
     await pilot.pause()
 
 
