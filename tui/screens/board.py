@@ -39,7 +39,6 @@ class BoardScreen(BoardEditing, BoardSolving, BoardDisplay):
     BoardScreen { layout: vertical; }
     BoardScreen #board-title { height: 1; background: $primary; color: $text; padding: 0 1; }
     BoardScreen #top { height: 1fr; }
-    BoardScreen #requests { width: 1fr; }
     BoardScreen #right { width: 1fr; }
     BoardScreen #request-table, BoardScreen #proposal { height: 1fr; }
     BoardScreen Timeline { height: auto; max-height: 12; }
