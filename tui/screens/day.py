@@ -41,14 +41,14 @@ def default_ics_name(route: DayRoute) -> str:
     return f"{file_part(route.concierge) or 'day'}-{route.date.isoformat()}.ics"
 
 
-class ExportDialog(ModalScreen[Path | None]):
+class IcsExportDialog(ModalScreen[Path | None]):
     """Where to write the .ics file (pre-filled; Enter writes)."""
 
     DEFAULT_CSS = """
-    ExportDialog { align: center middle; }
-    ExportDialog > Vertical { width: 76; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
-    ExportDialog Horizontal { height: auto; margin-top: 1; }
-    ExportDialog Button { margin-right: 2; }
+    IcsExportDialog { align: center middle; }
+    IcsExportDialog > Vertical { width: 76; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
+    IcsExportDialog Horizontal { height: auto; margin-top: 1; }
+    IcsExportDialog Button { margin-right: 2; }
     """
     BINDINGS = [("escape", "dismiss(None)", "Cancel")]
 
@@ -330,7 +330,7 @@ class DayScreen(Screen[None]):
             if target is not None:
                 self.write_ics(route, target)
 
-        self.app.push_screen(ExportDialog(path, len(route.stops) + (1 if route.break_start else 0)), chosen)
+        self.app.push_screen(IcsExportDialog(path, len(route.stops) + (1 if route.break_start else 0)), chosen)
 
     def write_ics(self, route: DayRoute, target: Path) -> None:
         try:
