@@ -52,14 +52,16 @@ class IcsExportDialog(ModalScreen[Path | None]):
     """
     BINDINGS = [("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, path: Path, stops: int) -> None:
+    def __init__(self, path: Path, stops: int, with_break: bool = False) -> None:
         super().__init__()
         self.path = path
         self.stops = stops
+        self.with_break = with_break
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Export the day to a calendar file ({self.stops} events: the stops and the break)")
+            what = f"{self.stops} visit{'' if self.stops == 1 else 's'}" + (" and the break" if self.with_break else "")
+            yield Label(f"Export the day to a calendar file: {what}, one event each")
             yield Input(clean(self.path), id="ics-path")
             with Horizontal():
                 yield Button("Write", variant="primary", id="ics-ok")
@@ -330,7 +332,7 @@ class DayScreen(Screen[None]):
             if target is not None:
                 self.write_ics(route, target)
 
-        self.app.push_screen(IcsExportDialog(path, len(route.stops) + (1 if route.break_start else 0)), chosen)
+        self.app.push_screen(IcsExportDialog(path, len(route.stops), route.break_start is not None), chosen)
 
     def write_ics(self, route: DayRoute, target: Path) -> None:
         try:
